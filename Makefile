@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# darkscope top-level build.  `make run` and `make test` install any missing
+# Debian package first (deploy/install-deps.sh), then build with flags taken
+# from pkg-config.  Libraries under lib/ build without DPDK; only app/ links it.
+
+PKGCONF  ?= pkg-config
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O3 -g
+SANITIZE ?=
+VERSION  := 0.1.0
+
+# pkg-config module -> Debian package that provides it
+PC_LIB   := libmaxminddb libconfig jansson libisal
+PC_APP   := libdpdk libpcap
+PC_PKG_libdpdk      := libdpdk-dev
+PC_PKG_libmaxminddb := libmaxminddb-dev
+PC_PKG_libconfig    := libconfig-dev
+PC_PKG_jansson      := libjansson-dev
+PC_PKG_libisal      := libisal-dev
+PC_PKG_libpcap      := libpcap-dev
+
+LIB_DIRS := $(sort $(dir $(wildcard lib/*/*.h)))
+LIB_SRC  := $(wildcard lib/*/*.c)
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+BASE_CFLAGS := $(OPT) -std=gnu11 $(WARN) -march=native -fno-strict-aliasing \
+	-DDS_VERSION='"$(VERSION)"' $(addprefix -I,$(LIB_DIRS))
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LDFLAGS := -fsanitize=address,undefined
+BUILD := build-san
+endif
+
+# Lazily evaluated: pkg-config is only asked once a recipe needs the flags.
+LIB_CFLAGS = $(shell $(PKGCONF) --cflags $(PC_LIB))
+LIB_LIBS   = $(shell $(PKGCONF) --libs $(PC_LIB)) -lm -lpthread
+DPDK_CFLAGS = $(shell $(PKGCONF) --cflags libdpdk)
+DPDK_LIBS   = $(shell $(PKGCONF) --libs libdpdk)
+PCAP_LIBS   = $(shell $(PKGCONF) --libs libpcap)
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+APPS := $(BUILD)/darkscope $(BUILD)/darkgen $(BUILD)/darkscope-report
+
+.PHONY: all deps check-pkgs run test bench fuzz clean
+.DEFAULT_GOAL := all
+
+all: check-pkgs $(APPS) $(TEST_BIN)
+
+deps:
+	@deploy/install-deps.sh
+
+check-pkgs:
+	@for m in $(PC_LIB) $(PC_APP); do \
+	  $(PKGCONF) --exists $$m || { \
+	    case $$m in \
+	      libdpdk) p=$(PC_PKG_libdpdk);; libmaxminddb) p=$(PC_PKG_libmaxminddb);; \
+	      libconfig) p=$(PC_PKG_libconfig);; jansson) p=$(PC_PKG_jansson);; \
+	      libisal) p=$(PC_PKG_libisal);; libpcap) p=$(PC_PKG_libpcap);; esac; \
+	    echo "error: pkg-config module '$$m' not found: install the Debian package '$$p' (or run 'make deps')" >&2; \
+	    exit 1; }; \
+	done
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/libds.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/darkscope: $(wildcard app/darkscope/*.c app/darkscope/*.h) $(BUILD)/libds.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) -Iapp/darkscope \
+	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+
+$(BUILD)/darkgen: $(wildcard app/darkgen/*.c app/darkgen/*.h) $(BUILD)/libds.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) -Iapp/darkgen \
+	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+
+$(BUILD)/darkscope-report: $(wildcard app/darkscope-report/*.c app/darkscope-report/*.h) $(BUILD)/libds.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Iapp/darkscope-report \
+	  $(filter %.c,$^) $(BUILD)/libds.a $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+
+$(BUILD)/tests/%: tests/%.c tests/ds_test.h $(BUILD)/libds.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests $< $(BUILD)/libds.a $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+
+# The two set-up commands of the README.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) deploy/run-scenario.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/run.sh
+
+clean:
+	rm -rf build build-san

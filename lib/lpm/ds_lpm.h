@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_lpm: IPv4 longest-prefix match to a 15-bit value, DIR-24-8 layout as in
+ * DPDK's rte_lpm (Gupta, Lin, McKeown, "Routing lookups in hardware at
+ * memory access speeds", INFOCOM 1998): one 2^24-entry table indexed by the
+ * top 24 bits, and 256-entry groups for prefixes longer than /24.  Built
+ * once, then read-only: lookups are one (rarely two) loads, no locks.
+ * Used for destination -> sensor and for source -> country.
+ */
+#ifndef DS_LPM_H
+#define DS_LPM_H
+
+#include <stdint.h>
+
+#define DS_LPM_MAX_VALUE 0x7fff
+#define DS_LPM_EXT 0x8000u
+
+struct ds_lpm {			/* read-only after build; fields are internal */
+	uint16_t *tbl24;	/* value, 0 = no route, or EXT | group */
+	uint16_t *tbl8;		/* groups of 256 */
+	uint32_t n_groups;
+	uint32_t max_groups;
+	uint8_t *depth24;	/* build-time only: prefix length per entry */
+	uint8_t *depth8;
+};
+
+/* Create an empty table that can hold max_groups prefixes longer than /24
+ * (each needs a group).  Returns NULL and sets errno (ENOMEM). */
+struct ds_lpm *ds_lpm_create(uint32_t max_groups);
+void ds_lpm_free(struct ds_lpm *l);
+
+/* Add prefix/len -> value (1..DS_LPM_MAX_VALUE).  Longer prefixes win
+ * regardless of insertion order.  Returns 0, -EINVAL (len > 32, value out of
+ * range), -ENOSPC (out of groups). */
+int ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value);
+
+/* Value of the longest matching prefix, or 0 when none matches. */
+static inline uint16_t
+ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
+{
+	uint16_t v = l->tbl24[addr >> 8];
+
+	if (v & DS_LPM_EXT)
+		v = l->tbl8[((uint32_t)(v & ~DS_LPM_EXT) << 8) | (addr & 0xff)];
+	return v;
+}
+
+/* Bytes held by the table (for the memory report). */
+uint64_t ds_lpm_bytes(const struct ds_lpm *l);
+
+#endif

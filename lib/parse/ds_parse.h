@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_parse: classify one captured frame (Ethernet, 802.1Q, QinQ, IPv4,
+ * TCP/UDP/ICMP) without DPDK.  Reads only [frame, frame + len): a frame that
+ * ends early is DS_CLASS_MALFORMED with the reason saying where.
+ *
+ * Classes (exactly one per frame):
+ *   SCAN        TCP with SYN set and ACK clear (RST clear too)
+ *   BACKSCATTER TCP SYN+ACK, or any TCP with RST set
+ *   TCP_OTHER   other TCP flag combinations (ACK, FIN, ...)
+ *   UDP, ICMP   by IPv4 protocol
+ *   IPV4_OTHER  other IPv4 protocols (GRE, ESP, ...)
+ *   FRAGMENT    IPv4 with MF set or a fragment offset (no L4 header trusted)
+ *   IPV6        EtherType 0x86dd
+ *   NONIP       ARP and every other EtherType
+ *   MALFORMED   truncated or inconsistent headers; see enum ds_malformed
+ * Tagged frames (one 802.1Q tag, or QinQ 0x88a8/0x9100 outer + inner) are
+ * classified by their payload; ds_pkt.vlans says how many tags there were.
+ */
+#ifndef DS_PARSE_H
+#define DS_PARSE_H
+
+#include <stdint.h>
+
+enum ds_class {
+	DS_CLASS_SCAN = 0,
+	DS_CLASS_BACKSCATTER,
+	DS_CLASS_TCP_OTHER,
+	DS_CLASS_UDP,
+	DS_CLASS_ICMP,
+	DS_CLASS_IPV4_OTHER,
+	DS_CLASS_FRAGMENT,
+	DS_CLASS_IPV6,
+	DS_CLASS_NONIP,
+	DS_CLASS_MALFORMED,
+	DS_CLASS__N
+};
+
+enum ds_malformed {
+	DS_MAL_NONE = 0,
+	DS_MAL_SHORT_ETH,	/* < 14 bytes of Ethernet header */
+	DS_MAL_SHORT_VLAN,	/* a tag announced but cut off */
+	DS_MAL_SHORT_IP,	/* < 20 bytes of IPv4 header, or < IHL*4 */
+	DS_MAL_BAD_VERSION,	/* EtherType IPv4 but version != 4 */
+	DS_MAL_BAD_IHL,		/* IHL < 5 */
+	DS_MAL_BAD_TOTLEN,	/* total length < IHL*4 or > bytes captured */
+	DS_MAL_SHORT_L4,	/* TCP < 20, UDP < 8, ICMP < 4 bytes present */
+	DS_MAL_BAD_DOFF,	/* TCP data offset < 5 or past the IP payload */
+	DS_MAL__N
+};
+
+/* Fields of one frame, host byte order.  Only the fields the class implies
+ * are meaningful (ports, seq, window: TCP; ports: UDP). */
+struct ds_pkt {
+	uint32_t src;
+	uint32_t dst;
+	uint32_t seq;
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t ipid;
+	uint16_t win;
+	uint16_t iplen;		/* IPv4 total length */
+	uint8_t cls;		/* enum ds_class */
+	uint8_t reason;		/* enum ds_malformed, 0 unless MALFORMED */
+	uint8_t tcp_flags;
+	uint8_t ttl;
+	uint8_t proto;
+	uint8_t vlans;		/* 0, 1 or 2 tags */
+	uint8_t tcp_doff;	/* TCP header length in 32-bit words */
+};
+
+/* Parse and classify one frame of len captured bytes into *p.  Never reads
+ * outside the frame; never fails (bad input is a class). */
+void ds_parse(const uint8_t *frame, uint32_t len, struct ds_pkt *p);
+
+/* Static lower-case names for reports ("scan", "backscatter", ...,
+ * "short_eth", ...).  Out-of-range values give "invalid". */
+const char *ds_class_name(unsigned cls);
+const char *ds_malformed_name(unsigned reason);
+
+/* Source-address hygiene (RFC 6890 special-purpose, .0/.255, src == dst).
+ * Returns 0 when the source is usable, else a DS_HYG_* reason. */
+enum ds_hygiene {
+	DS_HYG_OK = 0,
+	DS_HYG_SPECIAL,		/* RFC 6890 special-purpose / bogon source */
+	DS_HYG_SRC_EQ_DST,
+	DS_HYG_SRC_NET_BCAST,	/* source ends in .0 or .255 */
+	DS_HYG__N
+};
+unsigned ds_hygiene(uint32_t src, uint32_t dst);
+const char *ds_hygiene_name(unsigned reason);
+
+#endif

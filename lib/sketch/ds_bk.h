@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_bk: coordinated bottom-K sample of distinct IPv4 sources, each with the
+ * bitmap of sensors it was seen at (Cohen & Kaplan, "Summarizing data using
+ * bottom-k sketches", PODC 2007).  A source is kept iff its hash is among the
+ * K smallest seen; every appliance and core hashes with ds_hash_u32(), so
+ * samples are coordinated and merge by union keeping the K smallest hashes
+ * and OR-ing the bitmaps of equal sources.
+ *
+ * While at most K distinct sources were offered, the sample is exact (every
+ * source, its full bitmap).  Beyond that ds_bk_scale() gives the
+ * Horvitz-Thompson factor (distinct-count estimate (K-1)/u_K divided by K)
+ * that turns a count of sampled sources with some property into an unbiased
+ * estimate over all sources.
+ *
+ * Per-packet cost: one compare against the current threshold and, for kept
+ * hashes, one open-addressing probe.  The table holds up to 2K entries; when
+ * full it is pruned to the K smallest (selection, no heap), so the amortised
+ * cost is O(1) and memory is fixed at creation.
+ */
+#ifndef DS_BK_H
+#define DS_BK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DS_BK_MAX_SENSORS 256
+
+struct ds_bk;
+
+/* k >= 16; n_sensors 1..DS_BK_MAX_SENSORS (bitmap words = ceil(n/64)).
+ * NULL with errno EINVAL or ENOMEM. */
+struct ds_bk *ds_bk_create(uint32_t k, unsigned n_sensors);
+void ds_bk_free(struct ds_bk *b);
+
+/* Offer source src (hash = ds_hash_u32(src)) seen at sensor. */
+void ds_bk_add(struct ds_bk *b, uint32_t src, uint64_t hash, unsigned sensor);
+
+/* dst = union(dst, src) pruned to dst's K.  -EINVAL when k or n_sensors
+ * differ. */
+int ds_bk_merge(struct ds_bk *dst, const struct ds_bk *src);
+void ds_bk_clear(struct ds_bk *b);
+
+/* true while the sample holds every source offered since the last clear. */
+bool ds_bk_exact(const struct ds_bk *b);
+/* Number of sources in the sample after pruning to K (<= K). */
+uint32_t ds_bk_size(struct ds_bk *b);
+uint32_t ds_bk_k(const struct ds_bk *b);
+/* Factor by which counts over the sample estimate counts over all sources:
+ * 1.0 when exact. */
+double ds_bk_scale(struct ds_bk *b);
+
+/* Visit each sampled source (after pruning to K) in increasing hash order;
+ * bits has ceil(n_sensors/64) words.  Stops early when fn returns non-zero
+ * and returns that value. */
+typedef int (*ds_bk_visit_fn)(uint32_t src, const uint64_t *bits, void *arg);
+int ds_bk_foreach(struct ds_bk *b, ds_bk_visit_fn fn, void *arg);
+
+uint64_t ds_bk_bytes(const struct ds_bk *b);
+
+#endif

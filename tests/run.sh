@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Runs every unit test binary (build/tests/test_*) and every integration
+# script (tests/it_*.sh), prints one line per test and the closing
+# "N passed, N failed" line.  Exit status 1 if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+[ "${SANITIZE:-}" = 1 ] && BUILD=build-san
+export BUILD
+export DS_TEST_TMP=${DS_TEST_TMP:-$(mktemp -d /tmp/darkscope-test.XXXXXX)}
+pass=0; fail=0; failed=()
+run_one() {
+	local name=$1; shift
+	local log="$DS_TEST_TMP/$name.log" t0=$SECONDS
+	if "$@" >"$log" 2>&1; then
+		pass=$((pass + 1)); echo "PASS $name ($((SECONDS - t0)) s)"
+	else
+		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name ($((SECONDS - t0)) s)"
+		tail -n 40 "$log" | sed 's/^/    /'
+	fi
+}
+filter=${1:-}
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t"); [[ -n "$filter" && "$n" != *$filter* ]] && continue
+	run_one "$n" "$t"
+done
+for t in tests/it_*.sh; do
+	[ -f "$t" ] || continue
+	n=$(basename "$t" .sh); [[ -n "$filter" && "$n" != *$filter* ]] && continue
+	run_one "$n" bash "$t"
+done
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]} (logs in $DS_TEST_TMP)"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
