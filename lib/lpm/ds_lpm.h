@@ -24,15 +24,21 @@ struct ds_lpm {			/* read-only after build; fields are internal */
 	uint8_t *depth8;
 };
 
-/* Create an empty table that can hold max_groups prefixes longer than /24
- * (each needs a group).  Returns NULL and sets errno (ENOMEM). */
+/* Create an empty table with max_groups groups: one per distinct /24 that
+ * holds prefixes longer than /24 (at most 0x8000).  Returns NULL and sets
+ * errno (ENOMEM, EINVAL). */
 struct ds_lpm *ds_lpm_create(uint32_t max_groups);
 void ds_lpm_free(struct ds_lpm *l);
 
-/* Add prefix/len -> value (1..DS_LPM_MAX_VALUE).  Longer prefixes win
- * regardless of insertion order.  Returns 0, -EINVAL (len > 32, value out of
- * range), -ENOSPC (out of groups). */
+/* Add prefix/len -> value (1..DS_LPM_MAX_VALUE).  Host bits of prefix are
+ * ignored.  Longer prefixes win regardless of insertion order; re-adding the
+ * same prefix replaces its value.  Returns 0, -EINVAL (len > 32, value out
+ * of range), -ENOSPC (out of groups), -EPERM (table frozen). */
 int ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value);
+
+/* Free the build-time depth arrays (a quarter of the memory) once every
+ * prefix is in; later ds_lpm_add() calls return -EPERM.  Optional. */
+void ds_lpm_freeze(struct ds_lpm *l);
 
 /* Value of the longest matching prefix, or 0 when none matches. */
 static inline uint16_t

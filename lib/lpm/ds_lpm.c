@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * DIR-24-8 longest-prefix match (Gupta, Lin, McKeown, INFOCOM 1998; the
+ * layout of DPDK's rte_lpm).  tbl24 holds, for every /24, either the value of
+ * the longest prefix of length <= 24 covering it, or DS_LPM_EXT | g pointing
+ * at a 256-entry group g in tbl8 for /24s that contain longer prefixes.
+ *
+ * Build-time depth arrays (depth24, depth8) remember the prefix length that
+ * wrote each entry, so an add only overwrites entries written by a prefix
+ * that is not longer: the result is independent of insertion order.  A /N,
+ * N <= 24, covers 2^(24-N) tbl24 entries; where an entry is already a group
+ * the add descends into the group's 256 entries instead.  A /N, N > 24,
+ * turns its /24 into a group (seeded with the entry's old value and depth)
+ * and fills 2^(32-N) group entries.  ds_lpm_freeze() drops the depth arrays
+ * once the table is complete.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_lpm.h"
+
+#define TBL24_N (1u << 24)
+#define GROUP_N 256u
+#define MAX_GROUPS (DS_LPM_EXT)	/* group index must fit in 15 bits */
+
+struct ds_lpm *
+ds_lpm_create(uint32_t max_groups)
+{
+	struct ds_lpm *l;
+
+	if (max_groups > MAX_GROUPS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->max_groups = max_groups;
+	l->tbl24 = calloc(TBL24_N, sizeof(*l->tbl24));
+	l->depth24 = calloc(TBL24_N, sizeof(*l->depth24));
+	if (max_groups) {
+		l->tbl8 = calloc((size_t)max_groups * GROUP_N, sizeof(*l->tbl8));
+		l->depth8 = calloc((size_t)max_groups * GROUP_N, sizeof(*l->depth8));
+	}
+	if (!l->tbl24 || !l->depth24 ||
+	    (max_groups && (!l->tbl8 || !l->depth8))) {
+		ds_lpm_free(l);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return l;
+}
+
+void
+ds_lpm_free(struct ds_lpm *l)
+{
+	if (l == NULL)
+		return;
+	free(l->tbl24);
+	free(l->tbl8);
+	free(l->depth24);
+	free(l->depth8);
+	free(l);
+}
+
+/* Write value into n entries of a group from first where no longer prefix
+ * already owns the entry. */
+static void
+group_fill(struct ds_lpm *l, uint32_t group, uint32_t first, uint32_t n,
+	   uint8_t len, uint16_t value)
+{
+	uint32_t base = group * GROUP_N + first;
+
+	for (uint32_t i = base; i < base + n; i++) {
+		if (l->depth8[i] <= len) {
+			l->tbl8[i] = value;
+			l->depth8[i] = len;
+		}
+	}
+}
+
+/* Add a prefix of length <= 24: 2^(24-len) tbl24 entries. */
+static void
+add_short(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
+{
+	uint32_t first = len ? prefix >> 8 : 0;
+	uint32_t n = 1u << (24 - len);
+
+	for (uint32_t i = first; i < first + n; i++) {
+		uint16_t e = l->tbl24[i];
+
+		if (e & DS_LPM_EXT) {
+			group_fill(l, e & ~DS_LPM_EXT, 0, GROUP_N, len, value);
+		} else if (l->depth24[i] <= len) {
+			l->tbl24[i] = value;
+			l->depth24[i] = len;
+		}
+	}
+}
+
+/* Turn tbl24 entry i into a group seeded with its value; returns the group
+ * index or -ENOSPC. */
+static int
+group_get(struct ds_lpm *l, uint32_t i)
+{
+	uint16_t e = l->tbl24[i];
+	uint32_t g;
+
+	if (e & DS_LPM_EXT)
+		return e & ~DS_LPM_EXT;
+	if (l->n_groups >= l->max_groups)
+		return -ENOSPC;
+	g = l->n_groups++;
+	for (uint32_t j = 0; j < GROUP_N; j++) {
+		l->tbl8[g * GROUP_N + j] = e;
+		l->depth8[g * GROUP_N + j] = l->depth24[i];
+	}
+	l->tbl24[i] = (uint16_t)(DS_LPM_EXT | g);
+	return (int)g;
+}
+
+/* Add a prefix longer than /24 into its /24's group. */
+static int
+add_long(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
+{
+	int g = group_get(l, prefix >> 8);
+
+	if (g < 0)
+		return g;
+	group_fill(l, (uint32_t)g, prefix & 0xff, 1u << (32 - len), len, value);
+	return 0;
+}
+
+int
+ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
+{
+	if (l == NULL || len > 32 || value == 0 || value > DS_LPM_MAX_VALUE)
+		return -EINVAL;
+	if (l->depth24 == NULL)
+		return -EPERM;	/* frozen */
+	prefix &= len ? ~0u << (32 - len) : 0;
+	if (len <= 24) {
+		add_short(l, prefix, len, value);
+		return 0;
+	}
+	return add_long(l, prefix, len, value);
+}
+
+void
+ds_lpm_freeze(struct ds_lpm *l)
+{
+	free(l->depth24);
+	free(l->depth8);
+	l->depth24 = NULL;
+	l->depth8 = NULL;
+}
+
+uint64_t
+ds_lpm_bytes(const struct ds_lpm *l)
+{
+	uint64_t b = sizeof(*l) + (uint64_t)TBL24_N * sizeof(*l->tbl24) +
+		     (uint64_t)l->max_groups * GROUP_N * sizeof(*l->tbl8);
+
+	if (l->depth24)
+		b += TBL24_N + (uint64_t)l->max_groups * GROUP_N;
+	return b;
+}
