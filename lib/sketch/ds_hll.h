@@ -35,7 +35,8 @@ ds_hll_add(struct ds_hll *h, uint64_t hash)
 {
 	uint32_t idx = (uint32_t)(hash & (h->m - 1));
 	uint64_t w = hash >> h->p;
-	uint8_t v = w ? (uint8_t)(__builtin_ctzll(w) + 1) : (uint8_t)(64 - h->p + 1);
+	/* postgresql-hll compressed_add(): w == 0 gives 0, not 64 - p + 1. */
+	uint8_t v = w ? (uint8_t)(__builtin_ctzll(w) + 1) : 0;
 
 	if (v > 63)
 		v = 63;

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_cm: count-min sketch (G. Cormode and S. Muthukrishnan, "An improved
+ * data stream summary: the count-min sketch and its applications",
+ * J. Algorithms 55(1), 2005).
+ *
+ * depth rows of width = 2^width_log2 32-bit counters, stored as one
+ * 64-byte-aligned block.  Instead of depth pairwise-independent hash
+ * functions, row i takes bits [i*w, (i+1)*w) of the key's single 64-bit
+ * hash (w = width_log2), so a packet is hashed once per key; with a good
+ * 64-bit hash these slices are independent enough for the usual bound:
+ * every estimate is >= the true count and, with probability at least
+ * 1 - e^-depth, at most true + e * N / width, N the total count.
+ * Add, query and prefetch are inline in ds_cm.h.
+ *
+ * Merge is element-wise addition, so per-core sketches merged equal the
+ * sketch of the union bit for bit (modulo 32-bit wrap, which the caller
+ * avoids by sizing epochs).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_cm.h"
+
+static inline size_t
+ds_cm_nbytes(const struct ds_cm *cm)
+{
+	return (size_t)cm->depth * ((size_t)cm->mask + 1) * sizeof(uint32_t);
+}
+
+/* Allocate a zeroed sketch.  NULL with errno EINVAL (depth 0 or >
+ * DS_CM_MAX_DEPTH, width_log2 outside 4..24, depth * width_log2 > 64) or
+ * ENOMEM.  Free with ds_cm_free(). */
+struct ds_cm *
+ds_cm_create(unsigned width_log2, unsigned depth)
+{
+	struct ds_cm *cm;
+	size_t bytes;
+
+	if (depth == 0 || depth > DS_CM_MAX_DEPTH || width_log2 < 4 ||
+	    width_log2 > 24 || depth * width_log2 > 64) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cm = aligned_alloc(64, 64);
+	if (cm == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(cm, 0, sizeof(*cm));
+	cm->width_log2 = width_log2;
+	cm->depth = depth;
+	cm->mask = (1u << width_log2) - 1;
+	bytes = ds_cm_nbytes(cm);	/* multiple of 64: width >= 16 */
+	cm->rows = aligned_alloc(64, bytes);
+	if (cm->rows == NULL) {
+		free(cm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(cm->rows, 0, bytes);
+	return cm;
+}
+
+/* Free the sketch and its counters; NULL is a no-op. */
+void
+ds_cm_free(struct ds_cm *cm)
+{
+	if (cm == NULL)
+		return;
+	free(cm->rows);
+	free(cm);
+}
+
+/* dst += src counter by counter (and total).  0, or -EINVAL when a pointer
+ * is NULL or the shapes (width, depth) differ. */
+int
+ds_cm_merge(struct ds_cm *dst, const struct ds_cm *src)
+{
+	size_t i, n;
+
+	if (dst == NULL || src == NULL || dst->width_log2 != src->width_log2 ||
+	    dst->depth != src->depth)
+		return -EINVAL;
+	n = (size_t)dst->depth * ((size_t)dst->mask + 1);
+	for (i = 0; i < n; i++)
+		dst->rows[i] += src->rows[i];
+	dst->total += src->total;
+	return 0;
+}
+
+/* Zero every counter and the total. */
+void
+ds_cm_clear(struct ds_cm *cm)
+{
+	memset(cm->rows, 0, ds_cm_nbytes(cm));
+	cm->total = 0;
+}
+
+/* N: the sum of all counts added (and merged) since the last clear. */
+uint64_t
+ds_cm_total(const struct ds_cm *cm)
+{
+	return cm->total;
+}
+
+/* e * N / width: with probability ds_cm_confidence() no estimate exceeds
+ * the true count by more than this. */
+double
+ds_cm_error_bound(const struct ds_cm *cm)
+{
+	return M_E * (double)cm->total / (double)(cm->mask + 1);
+}
+
+/* 1 - e^-depth, the probability that one estimate is within the bound. */
+double
+ds_cm_confidence(const struct ds_cm *cm)
+{
+	return 1.0 - exp(-(double)cm->depth);
+}
+
+/* Counters per row (2^width_log2). */
+unsigned
+ds_cm_width(const struct ds_cm *cm)
+{
+	return cm->mask + 1;
+}
+
+/* Number of rows. */
+unsigned
+ds_cm_depth(const struct ds_cm *cm)
+{
+	return cm->depth;
+}
+
+/* Memory held by the sketch: struct + counters. */
+uint64_t
+ds_cm_bytes(const struct ds_cm *cm)
+{
+	return 64 + ds_cm_nbytes(cm);
+}
+
+/* The depth * width counters, row 0 first; owned by the sketch, valid
+ * until ds_cm_free(). */
+uint32_t *
+ds_cm_counters(struct ds_cm *cm)
+{
+	return cm->rows;
+}
