@@ -50,7 +50,10 @@ enum ds_malformed {
 };
 
 /* Fields of one frame, host byte order.  Only the fields the class implies
- * are meaningful (ports, seq, window: TCP; ports: UDP). */
+ * are meaningful (ports, seq, window, flags, doff: TCP; ports: UDP; ICMP
+ * type in sport and code in dport).  IPv4 fields (src, dst, ipid, ttl,
+ * proto, iplen) are filled whenever 20 bytes of IPv4 header were captured,
+ * even if the frame is then MALFORMED; TCP fields also for BAD_DOFF. */
 struct ds_pkt {
 	uint32_t src;
 	uint32_t dst;
