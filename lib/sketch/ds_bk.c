@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_bk: coordinated bottom-K sample of distinct sources with per-source
+ * sensor bitmaps (E. Cohen and H. Kaplan, "Summarizing data using bottom-k
+ * sketches", PODC 2007; the distinct-count estimate (K-1)/u_K is the
+ * K-th-minimum-value estimator of Bar-Yossef et al., RANDOM 2002, and
+ * Giroire, "Order statistics and estimating cardinalities of massive data
+ * sets", 2009).
+ *
+ * Storage, all allocated at creation (64-byte aligned), nothing after:
+ *   - up to cap = 2K entries in dense arrays: hash[], src[], and
+ *     nwords = ceil(n_sensors / 64) bitmap words per entry;
+ *   - an open-addressing index of nslots = next_pow2(4K) uint32 slots
+ *     (0 = empty, else entry + 1), linear probing from hash & (nslots-1),
+ *     so the load factor never exceeds 1/2;
+ *   - scratch arrays for selection and for the sorted visit.
+ *
+ * Invariant: every entry has hash < threshold, and every source ever
+ * offered with hash < threshold is in the table with its full bitmap.
+ * threshold starts at UINT64_MAX (exact mode).  When the table reaches 2K
+ * entries (or a query needs the sample at size K) it is pruned: the
+ * (K+1)-th smallest hash becomes the new threshold (quickselect over a
+ * scratch copy of the hashes), entries at or above it are dropped and the
+ * index is rebuilt.  Thresholds only decrease, so a source that ends in the
+ * final K smallest was never refused and its bitmap is complete; a source
+ * refused (hash >= threshold) has at least K smaller hashes before it.
+ * Amortised over the K insertions between prunes the cost is O(1).
+ *
+ * Merge inserts the other sample's entries below the common threshold
+ * min(t_dst, t_src), ORs bitmaps of equal sources, and prunes, so merging
+ * per-core samples yields the sample of the union: the same K sources with
+ * the same bitmaps.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_bk.h"
+
+struct ds_bk_pair {
+	uint64_t hash;
+	uint32_t idx;
+	uint32_t pad;
+};
+
+struct ds_bk {
+	uint32_t k;
+	uint32_t cap;		/* 2K entries */
+	uint32_t n;		/* entries in use */
+	uint32_t nwords;	/* bitmap words per entry */
+	uint32_t n_sensors;
+	uint32_t slot_mask;	/* nslots - 1 */
+	bool exact;		/* never pruned since the last clear */
+	uint64_t threshold;	/* keep hash < threshold */
+	uint64_t *hash;		/* cap */
+	uint32_t *src;		/* cap */
+	uint64_t *bits;		/* cap * nwords */
+	uint32_t *slot;		/* nslots: 0 empty, else entry index + 1 */
+	uint64_t *sel;		/* cap: scratch for quickselect */
+	struct ds_bk_pair *order;	/* cap: scratch for ds_bk_foreach */
+	uint64_t bytes;
+};
+
+static void *
+ds_bk_alloc(size_t bytes, uint64_t *total)
+{
+	void *p;
+
+	bytes = (bytes + 63) & ~(size_t)63;
+	p = aligned_alloc(64, bytes ? bytes : 64);
+	if (p != NULL) {
+		memset(p, 0, bytes ? bytes : 64);
+		*total += bytes;
+	}
+	return p;
+}
+
+/* Free the sample and all its arrays; NULL is a no-op. */
+void
+ds_bk_free(struct ds_bk *b)
+{
+	if (b == NULL)
+		return;
+	free(b->hash);
+	free(b->src);
+	free(b->bits);
+	free(b->slot);
+	free(b->sel);
+	free(b->order);
+	free(b);
+}
+
+/* A sample of K sources with n_sensors-bit bitmaps.  k >= 16 and
+ * k <= 2^28; n_sensors 1..DS_BK_MAX_SENSORS.  NULL with errno EINVAL or
+ * ENOMEM.  Memory is fixed here: about 2K * (20 + 8 * nwords) + 16K bytes
+ * plus scratch (ds_bk_bytes()). */
+struct ds_bk *
+ds_bk_create(uint32_t k, unsigned n_sensors)
+{
+	struct ds_bk *b;
+	uint64_t total = 0;
+	size_t nslots;
+
+	if (k < 16 || k > (1u << 28) || n_sensors < 1 ||
+	    n_sensors > DS_BK_MAX_SENSORS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = ds_bk_alloc(sizeof(*b), &total);
+	if (b == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->k = k;
+	b->cap = 2 * k;
+	b->n_sensors = n_sensors;
+	b->nwords = (n_sensors + 63) / 64;
+	nslots = 1;
+	while (nslots < (size_t)4 * k)
+		nslots <<= 1;
+	b->slot_mask = (uint32_t)(nslots - 1);
+	b->hash = ds_bk_alloc((size_t)b->cap * sizeof(uint64_t), &total);
+	b->src = ds_bk_alloc((size_t)b->cap * sizeof(uint32_t), &total);
+	b->bits = ds_bk_alloc((size_t)b->cap * b->nwords * sizeof(uint64_t), &total);
+	b->slot = ds_bk_alloc(nslots * sizeof(uint32_t), &total);
+	b->sel = ds_bk_alloc((size_t)b->cap * sizeof(uint64_t), &total);
+	b->order = ds_bk_alloc((size_t)b->cap * sizeof(struct ds_bk_pair), &total);
+	if (!b->hash || !b->src || !b->bits || !b->slot || !b->sel || !b->order) {
+		ds_bk_free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->bytes = total;
+	b->exact = true;
+	b->threshold = UINT64_MAX;
+	return b;
+}
+
+/* Forget every source; the threshold returns to UINT64_MAX (exact). */
+void
+ds_bk_clear(struct ds_bk *b)
+{
+	memset(b->slot, 0, ((size_t)b->slot_mask + 1) * sizeof(uint32_t));
+	memset(b->bits, 0, (size_t)b->cap * b->nwords * sizeof(uint64_t));
+	b->n = 0;
+	b->exact = true;
+	b->threshold = UINT64_MAX;
+}
+
+/* Entry index of src (whose hash is hash), or insert it; the table must
+ * have room (n < cap). */
+static inline uint32_t
+ds_bk_find_or_insert(struct ds_bk *b, uint32_t src, uint64_t hash)
+{
+	uint32_t s = (uint32_t)hash & b->slot_mask, e;
+
+	while ((e = b->slot[s]) != 0) {
+		if (b->src[e - 1] == src && b->hash[e - 1] == hash)
+			return e - 1;
+		s = (s + 1) & b->slot_mask;
+	}
+	e = b->n++;
+	b->slot[s] = e + 1;
+	b->hash[e] = hash;
+	b->src[e] = src;
+	memset(&b->bits[(size_t)e * b->nwords], 0, b->nwords * sizeof(uint64_t));
+	return e;
+}
+
+/* Hoare-partition quickselect: a[nth] becomes the nth smallest (0-based). */
+static uint64_t
+ds_bk_select(uint64_t *a, uint32_t n, uint32_t nth)
+{
+	uint32_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		uint64_t x = a[lo], y = a[mid], z = a[hi], piv, t;
+
+		/* median of three */
+		piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		while (i <= j) {
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j) {
+				t = a[i]; a[i] = a[j]; a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (nth <= j)
+			hi = j;
+		else if (nth >= i)
+			lo = i;
+		else
+			return a[nth];
+	}
+	return a[nth];
+}
+
+/* Drop entries with hash >= threshold, compact, rebuild the index. */
+static void
+ds_bk_rebuild(struct ds_bk *b)
+{
+	uint32_t i, n = 0, w = b->nwords;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->hash[i] >= b->threshold)
+			continue;
+		if (n != i) {
+			b->hash[n] = b->hash[i];
+			b->src[n] = b->src[i];
+			memcpy(&b->bits[(size_t)n * w], &b->bits[(size_t)i * w],
+			       w * sizeof(uint64_t));
+		}
+		n++;
+	}
+	b->n = n;
+	memset(b->slot, 0, ((size_t)b->slot_mask + 1) * sizeof(uint32_t));
+	for (i = 0; i < n; i++) {
+		uint32_t s = (uint32_t)b->hash[i] & b->slot_mask;
+
+		while (b->slot[s] != 0)
+			s = (s + 1) & b->slot_mask;
+		b->slot[s] = i + 1;
+	}
+}
+
+/* Keep the K smallest hashes: threshold = (K+1)-th smallest. */
+static void
+ds_bk_prune(struct ds_bk *b)
+{
+	if (b->n <= b->k)
+		return;
+	memcpy(b->sel, b->hash, (size_t)b->n * sizeof(uint64_t));
+	b->threshold = ds_bk_select(b->sel, b->n, b->k);
+	b->exact = false;
+	ds_bk_rebuild(b);
+}
+
+/* Offer src (hash = ds_hash_u32(src)) seen at sensor.  Sensors >=
+ * n_sensors are ignored.  No allocation; amortised O(1). */
+void
+ds_bk_add(struct ds_bk *b, uint32_t src, uint64_t hash, unsigned sensor)
+{
+	uint32_t e;
+
+	if (hash >= b->threshold || sensor >= b->n_sensors)
+		return;
+	e = ds_bk_find_or_insert(b, src, hash);
+	b->bits[(size_t)e * b->nwords + sensor / 64] |= 1ULL << (sensor % 64);
+	if (b->n == b->cap)
+		ds_bk_prune(b);
+}
+
+/* dst = union(dst, src) pruned to dst's K (src is not changed).  0, or
+ * -EINVAL when a pointer is NULL, dst == src, or k or n_sensors differ. */
+int
+ds_bk_merge(struct ds_bk *dst, const struct ds_bk *src)
+{
+	uint32_t i, w;
+
+	if (dst == NULL || src == NULL || dst == src || dst->k != src->k ||
+	    dst->n_sensors != src->n_sensors)
+		return -EINVAL;
+	w = dst->nwords;
+	if (src->threshold < dst->threshold) {
+		dst->threshold = src->threshold;
+		ds_bk_rebuild(dst);
+	}
+	dst->exact = dst->exact && src->exact;
+	for (i = 0; i < src->n; i++) {
+		uint64_t h = src->hash[i];
+		uint32_t e, j;
+
+		if (h >= dst->threshold)
+			continue;
+		e = ds_bk_find_or_insert(dst, src->src[i], h);
+		for (j = 0; j < w; j++)
+			dst->bits[(size_t)e * w + j] |= src->bits[(size_t)i * w + j];
+		if (dst->n == dst->cap)
+			ds_bk_prune(dst);
+	}
+	return 0;
+}
+
+/* true while the sample (at size K) holds every source offered since the
+ * last clear: never pruned and at most K sources. */
+bool
+ds_bk_exact(const struct ds_bk *b)
+{
+	return b->exact && b->n <= b->k;
+}
+
+/* Prune to K, then the number of sampled sources (<= K; K once more than K
+ * distinct sources were offered). */
+uint32_t
+ds_bk_size(struct ds_bk *b)
+{
+	ds_bk_prune(b);
+	return b->n;
+}
+
+/* K as given to ds_bk_create(). */
+uint32_t
+ds_bk_k(const struct ds_bk *b)
+{
+	return b->k;
+}
+
+/* Horvitz-Thompson factor after pruning to K: 1.0 when exact; else
+ * n_hat / K with n_hat = (K - 1) / u_K, u_K = (K-th smallest hash + 1) /
+ * 2^64, i.e. each sampled source stands for n_hat / K sources. */
+double
+ds_bk_scale(struct ds_bk *b)
+{
+	uint64_t max = 0;
+	uint32_t i;
+	double u;
+
+	ds_bk_prune(b);
+	if (b->exact || b->n == 0)
+		return 1.0;
+	for (i = 0; i < b->n; i++)
+		if (b->hash[i] > max)
+			max = b->hash[i];
+	u = ((double)max + 1.0) / 18446744073709551616.0;
+	return ((double)(b->k - 1) / u) / (double)b->k;
+}
+
+static inline int
+ds_bk_pair_less(const struct ds_bk_pair *a, const struct ds_bk_pair *c)
+{
+	return a->hash < c->hash || (a->hash == c->hash && a->idx < c->idx);
+}
+
+static void
+ds_bk_sift(struct ds_bk_pair *a, uint32_t root, uint32_t n)
+{
+	for (;;) {
+		uint32_t c = 2 * root + 1;
+		struct ds_bk_pair t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && ds_bk_pair_less(&a[c], &a[c + 1]))
+			c++;
+		if (!ds_bk_pair_less(&a[root], &a[c]))
+			return;
+		t = a[root]; a[root] = a[c]; a[c] = t;
+		root = c;
+	}
+}
+
+/* Heapsort by hash: in place, no allocation. */
+static void
+ds_bk_sort(struct ds_bk_pair *a, uint32_t n)
+{
+	uint32_t i;
+
+	if (n < 2)
+		return;
+	for (i = n / 2; i-- > 0;)
+		ds_bk_sift(a, i, n);
+	for (i = n - 1; i > 0; i--) {
+		struct ds_bk_pair t = a[0];
+
+		a[0] = a[i]; a[i] = t;
+		ds_bk_sift(a, 0, i);
+	}
+}
+
+/* Prune to K, then call fn(src, bits, arg) per sampled source in
+ * increasing hash order; bits (ceil(n_sensors/64) words) is owned by the
+ * sample and valid during the call only.  fn must not modify b.  Returns
+ * the first non-zero value fn returns, else 0. */
+int
+ds_bk_foreach(struct ds_bk *b, ds_bk_visit_fn fn, void *arg)
+{
+	uint32_t i;
+	int rc;
+
+	ds_bk_prune(b);
+	for (i = 0; i < b->n; i++) {
+		b->order[i].hash = b->hash[i];
+		b->order[i].idx = i;
+	}
+	ds_bk_sort(b->order, b->n);
+	for (i = 0; i < b->n; i++) {
+		uint32_t e = b->order[i].idx;
+
+		rc = fn(b->src[e], &b->bits[(size_t)e * b->nwords], arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Memory held by the sample, fixed at creation. */
+uint64_t
+ds_bk_bytes(const struct ds_bk *b)
+{
+	return b->bytes;
+}
