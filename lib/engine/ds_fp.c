@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Fixed-header fingerprint table; see ds_fp.h for the design.  Slots are
+ * 32 bytes, four to a bucket (two cache lines); details live in a pool
+ * allocated at creation, so memory is fixed and nothing is allocated per
+ * packet.  Per-sensor source HLLs of a detail are raw register arrays read
+ * through a struct ds_hll view, so counting uses the sketch library's
+ * estimator.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_fp.h"
+#include "ds_hash.h"
+#include "ds_hll.h"
+
+#define BUCKET 4
+#define NO_DETAIL 0xffffffffu
+
+struct slot {
+	uint32_t seq;
+	uint16_t sport;
+	uint16_t ipid;
+	uint16_t win;
+	uint16_t first_dport;
+	uint16_t first_sensor;
+	uint16_t used;
+	uint32_t count;
+	uint32_t first_src;
+	uint32_t detail;	/* pool index or NO_DETAIL */
+	uint32_t first_dst;
+};
+
+struct detail {
+	uint64_t first_ts;
+	uint64_t last_ts;
+	uint64_t slash16_match;
+	uint64_t other_port_packets;
+	uint16_t ports[DS_FP_PORT_SLOTS];
+	uint64_t port_packets[DS_FP_PORT_SLOTS];
+	unsigned n_ports;
+};
+
+struct ds_fp {
+	uint32_t mask;		/* bucket mask */
+	uint32_t n_detail;
+	uint32_t used_detail;
+	unsigned n_sensors;
+	unsigned hll_p;
+	struct slot *slots;
+	struct detail *details;
+	uint64_t *sensor_packets;	/* n_detail * n_sensors */
+	uint8_t *regs;			/* n_detail * n_sensors * 2^p */
+	uint8_t *scratch;		/* 2^p, for unions */
+	uint64_t evictions;
+	uint64_t dropped;
+	uint64_t detail_full;
+};
+
+static void *
+zalloc(size_t n)
+{
+	void *p = NULL;
+
+	n = (n + 63) & ~(size_t)63;
+	if (posix_memalign(&p, 64, n ? n : 64) != 0)
+		return NULL;
+	memset(p, 0, n);
+	return p;
+}
+
+struct ds_fp *
+ds_fp_create(uint32_t table_slots, uint32_t detail, unsigned n_sensors, unsigned hll_p)
+{
+	struct ds_fp *f;
+
+	if (table_slots < 64 || (table_slots & (table_slots - 1)) || detail == 0 ||
+	    n_sensors == 0 || hll_p < DS_HLL_MIN_P || hll_p > 16) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = zalloc(sizeof(*f));
+	if (!f)
+		goto nomem;
+	f->mask = table_slots / BUCKET - 1;
+	f->n_detail = detail;
+	f->n_sensors = n_sensors;
+	f->hll_p = hll_p;
+	f->slots = zalloc((size_t)table_slots * sizeof(struct slot));
+	f->details = zalloc((size_t)detail * sizeof(struct detail));
+	f->sensor_packets = zalloc((size_t)detail * n_sensors * sizeof(uint64_t));
+	f->regs = zalloc((size_t)detail * n_sensors << hll_p);
+	f->scratch = zalloc((size_t)1 << hll_p);
+	if (!f->slots || !f->details || !f->sensor_packets || !f->regs || !f->scratch)
+		goto nomem;
+	ds_fp_clear(f);
+	return f;
+nomem:
+	ds_fp_free(f);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+ds_fp_free(struct ds_fp *f)
+{
+	if (!f)
+		return;
+	free(f->slots);
+	free(f->details);
+	free(f->sensor_packets);
+	free(f->regs);
+	free(f->scratch);
+	free(f);
+}
+
+void
+ds_fp_clear(struct ds_fp *f)
+{
+	memset(f->slots, 0, (size_t)(f->mask + 1) * BUCKET * sizeof(struct slot));
+	memset(f->details, 0, (size_t)f->used_detail * sizeof(struct detail));
+	memset(f->sensor_packets, 0, (size_t)f->used_detail * f->n_sensors * sizeof(uint64_t));
+	memset(f->regs, 0, (size_t)f->used_detail * f->n_sensors << f->hll_p);
+	f->used_detail = 0;
+	f->evictions = f->dropped = f->detail_full = 0;
+}
+
+static inline uint8_t *
+detail_regs(const struct ds_fp *f, uint32_t d, unsigned sensor)
+{
+	return f->regs + (((size_t)d * f->n_sensors + sensor) << f->hll_p);
+}
+
+static inline void
+reg_add(uint8_t *reg, unsigned p, uint64_t hash)
+{
+	uint32_t idx = (uint32_t)(hash & ((1u << p) - 1));
+	uint64_t w = hash >> p;
+	uint8_t v = w ? (uint8_t)(__builtin_ctzll(w) + 1) : (uint8_t)(64 - p + 1);
+
+	if (v > 63)
+		v = 63;
+	if (v > reg[idx])
+		reg[idx] = v;
+}
+
+static void
+detail_port(struct detail *d, uint16_t port, uint64_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_ports; i++)
+		if (d->ports[i] == port) {
+			d->port_packets[i] += n;
+			return;
+		}
+	if (d->n_ports < DS_FP_PORT_SLOTS) {
+		d->ports[d->n_ports] = port;
+		d->port_packets[d->n_ports++] = n;
+		return;
+	}
+	d->other_port_packets += n;
+}
+
+static inline int
+slash16_match(uint32_t seq, uint32_t dst)
+{
+	return (seq & 0xffff) == 0 && (dst & 0xffff0000u) == seq;
+}
+
+/* Count n packets of one source at one sensor into detail d. */
+static void
+detail_add(struct ds_fp *f, uint32_t d, uint32_t seq, uint64_t src_hash,
+	   unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts, uint64_t n)
+{
+	struct detail *dt = &f->details[d];
+
+	f->sensor_packets[(size_t)d * f->n_sensors + sensor] += n;
+	reg_add(detail_regs(f, d, sensor), f->hll_p, src_hash);
+	detail_port(dt, dport, n);
+	if (slash16_match(seq, dst))
+		dt->slash16_match += n;
+	if (!dt->first_ts || ts < dt->first_ts)
+		dt->first_ts = ts;
+	if (ts > dt->last_ts)
+		dt->last_ts = ts;
+}
+
+static uint32_t
+detail_alloc(struct ds_fp *f)
+{
+	if (f->used_detail == f->n_detail) {
+		f->detail_full++;
+		return NO_DETAIL;
+	}
+	return f->used_detail++;
+}
+
+/* Promote slot s: its first packet's facts become the detail's start. */
+static int
+promote(struct ds_fp *f, struct slot *s, uint64_t ts)
+{
+	uint32_t d = detail_alloc(f);
+
+	if (d == NO_DETAIL)
+		return -1;
+	s->detail = d;
+	detail_add(f, d, s->seq, ds_hash_u32(s->first_src), s->first_sensor, s->first_dport,
+		   s->first_dst, ts, s->count);
+	return 0;
+}
+
+static struct slot *
+lookup(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash, int insert)
+{
+	struct slot *b = &f->slots[(size_t)(hash & f->mask) * BUCKET];
+	struct slot *victim = NULL;
+	unsigned i;
+
+	for (i = 0; i < BUCKET; i++) {
+		struct slot *s = &b[i];
+
+		if (s->used && s->seq == k->seq && s->sport == k->sport &&
+		    s->ipid == k->ipid && s->win == k->win)
+			return s;
+	}
+	if (!insert)
+		return NULL;
+	for (i = 0; i < BUCKET; i++) {
+		struct slot *s = &b[i];
+
+		if (!s->used) {
+			victim = s;
+			break;
+		}
+		if (s->detail == NO_DETAIL && (!victim || s->count < victim->count))
+			victim = s;
+	}
+	if (!victim)
+		return NULL;
+	if (victim->used)
+		f->evictions++;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->seq = k->seq;
+	victim->sport = k->sport;
+	victim->ipid = k->ipid;
+	victim->win = k->win;
+	victim->detail = NO_DETAIL;
+	return victim;
+}
+
+void
+ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
+	  uint32_t src, uint64_t src_hash, unsigned sensor, uint16_t dport,
+	  uint32_t dst, uint64_t ts)
+{
+	struct slot *s = lookup(f, k, hash, 1);
+
+	if (!s) {
+		f->dropped++;
+		return;
+	}
+	if (s->count == 0) {
+		s->first_src = src;
+		s->first_sensor = (uint16_t)sensor;
+		s->first_dport = dport;
+		s->first_dst = dst;
+	} else if (s->detail == NO_DETAIL && src != s->first_src) {
+		promote(f, s, ts);
+	}
+	s->count++;
+	if (s->detail != NO_DETAIL)
+		detail_add(f, s->detail, k->seq, src_hash, sensor, dport, dst, ts, 1);
+}
+
+static void
+detail_merge(struct ds_fp *dst, uint32_t dd, const struct ds_fp *src, uint32_t sd)
+{
+	const struct detail *s = &src->details[sd];
+	struct detail *d = &dst->details[dd];
+	size_t m = (size_t)1 << dst->hll_p;
+	unsigned i, j;
+
+	for (i = 0; i < dst->n_sensors; i++) {
+		uint8_t *r = detail_regs(dst, dd, i);
+		const uint8_t *q = detail_regs(src, sd, i);
+
+		dst->sensor_packets[(size_t)dd * dst->n_sensors + i] +=
+			src->sensor_packets[(size_t)sd * src->n_sensors + i];
+		for (j = 0; j < m; j++)
+			if (q[j] > r[j])
+				r[j] = q[j];
+	}
+	for (i = 0; i < s->n_ports; i++)
+		detail_port(d, s->ports[i], s->port_packets[i]);
+	d->other_port_packets += s->other_port_packets;
+	d->slash16_match += s->slash16_match;
+	if (s->first_ts && (!d->first_ts || s->first_ts < d->first_ts))
+		d->first_ts = s->first_ts;
+	if (s->last_ts > d->last_ts)
+		d->last_ts = s->last_ts;
+}
+
+static void
+merge_slot(struct ds_fp *dst, const struct ds_fp *src, const struct slot *ss)
+{
+	struct ds_fp_key k = { ss->seq, ss->sport, ss->ipid, ss->win };
+	struct slot *ds = lookup(dst, &k, ds_fp_hash(&k), 1);
+	uint64_t ts = ss->detail != NO_DETAIL ? src->details[ss->detail].first_ts : 0;
+	int fresh;
+
+	if (!ds) {
+		dst->dropped += ss->count;
+		return;
+	}
+	fresh = ds->count == 0;
+	if (fresh) {
+		ds->first_src = ss->first_src;
+		ds->first_sensor = ss->first_sensor;
+		ds->first_dport = ss->first_dport;
+		ds->first_dst = ss->first_dst;
+		if (ss->detail != NO_DETAIL)
+			ds->detail = detail_alloc(dst);
+	} else if (ds->detail == NO_DETAIL &&
+		   (ss->detail != NO_DETAIL || ss->first_src != ds->first_src)) {
+		promote(dst, ds, ts);
+	}
+	ds->count += ss->count;
+	if (ds->detail == NO_DETAIL)
+		return;
+	if (ss->detail != NO_DETAIL)
+		detail_merge(dst, ds->detail, src, ss->detail);
+	else
+		detail_add(dst, ds->detail, ss->seq, ds_hash_u32(ss->first_src),
+			   ss->first_sensor, ss->first_dport, ss->first_dst, ts, ss->count);
+}
+
+int
+ds_fp_merge(struct ds_fp *dst, const struct ds_fp *src)
+{
+	size_t i, n = (size_t)(src->mask + 1) * BUCKET;
+
+	if (dst->n_sensors != src->n_sensors || dst->hll_p != src->hll_p)
+		return -EINVAL;
+	/* Promoted tuples first, so singletons cannot displace them. */
+	for (i = 0; i < n; i++)
+		if (src->slots[i].used && src->slots[i].detail != NO_DETAIL)
+			merge_slot(dst, src, &src->slots[i]);
+	for (i = 0; i < n; i++)
+		if (src->slots[i].used && src->slots[i].detail == NO_DETAIL)
+			merge_slot(dst, src, &src->slots[i]);
+	dst->evictions += src->evictions;
+	dst->dropped += src->dropped;
+	dst->detail_full += src->detail_full;
+	return 0;
+}
+
+int
+ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
+{
+	size_t i, n = (size_t)(f->mask + 1) * BUCKET;
+	struct ds_fp_info info;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const struct slot *s = &f->slots[i];
+		const struct detail *d;
+
+		if (!s->used || s->detail == NO_DETAIL)
+			continue;
+		d = &f->details[s->detail];
+		memset(&info, 0, sizeof(info));
+		info.key.seq = s->seq;
+		info.key.sport = s->sport;
+		info.key.ipid = s->ipid;
+		info.key.win = s->win;
+		info.packets = s->count;
+		info.sensor_packets = &f->sensor_packets[(size_t)s->detail * f->n_sensors];
+		info.first_ts = d->first_ts;
+		info.last_ts = d->last_ts;
+		info.slash16_match = d->slash16_match;
+		info.n_ports = d->n_ports;
+		memcpy(info.ports, d->ports, sizeof(d->ports));
+		memcpy(info.port_packets, d->port_packets, sizeof(d->port_packets));
+		info.other_port_packets = d->other_port_packets;
+		rc = fn(&info, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+double
+ds_fp_sources(const struct ds_fp *f, const struct ds_fp_info *info, int sensor)
+{
+	size_t d = (size_t)(info->sensor_packets - f->sensor_packets) / f->n_sensors;
+	size_t m = (size_t)1 << f->hll_p, j;
+	struct ds_hll view = { f->hll_p, (uint32_t)m, NULL };
+	unsigned i;
+
+	if (sensor >= 0) {
+		view.reg = detail_regs(f, (uint32_t)d, (unsigned)sensor);
+		return ds_hll_count(&view);
+	}
+	memset(f->scratch, 0, m);
+	for (i = 0; i < f->n_sensors; i++) {
+		const uint8_t *r = detail_regs(f, (uint32_t)d, i);
+
+		for (j = 0; j < m; j++)
+			if (r[j] > f->scratch[j])
+				f->scratch[j] = r[j];
+	}
+	view.reg = f->scratch;
+	return ds_hll_count(&view);
+}
+
+uint64_t ds_fp_evictions(const struct ds_fp *f) { return f->evictions; }
+uint64_t ds_fp_dropped(const struct ds_fp *f) { return f->dropped; }
+uint64_t ds_fp_detail_full(const struct ds_fp *f) { return f->detail_full; }
+
+uint64_t
+ds_fp_bytes(const struct ds_fp *f)
+{
+	return (uint64_t)(f->mask + 1) * BUCKET * sizeof(struct slot) +
+	       (uint64_t)f->n_detail * (sizeof(struct detail) +
+					f->n_sensors * (sizeof(uint64_t) + ((size_t)1 << f->hll_p)));
+}

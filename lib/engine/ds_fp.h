@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_fp: fixed-header fingerprints.  Finds SYN header tuples (source port,
+ * ISN, IP ID, window) that many distinct sources share, the signature of a
+ * botnet whose bots all run one hard-coded packet template (the seed paper's
+ * Tables 4-7), in bounded memory and with no heap work per packet.
+ *
+ * Two levels.  A set-associative table (4-slot buckets) counts every tuple;
+ * a new tuple takes a free slot or evicts the bucket's smallest entry that
+ * has no detail.  The first packet's source, sensor and port are kept in the
+ * slot; when a second, different source sends the same tuple the slot is
+ * promoted: a detail record from a fixed pool (per-sensor packets and
+ * unique-source HLLs, destination ports, first/last seen, /16 matches)
+ * starts with the first packet's facts and counts everything after, so the
+ * per-sensor packet counts of a promoted tuple are exact unless its slot is
+ * evicted, which only happens to tuples seen from one source.  Random-ISN
+ * scanners produce singleton tuples that never reach the pool.
+ */
+#ifndef DS_FP_H
+#define DS_FP_H
+
+#include <stdint.h>
+
+#define DS_FP_PORT_SLOTS 16
+
+struct ds_fp;
+
+struct ds_fp_key {
+	uint32_t seq;
+	uint16_t sport;
+	uint16_t ipid;
+	uint16_t win;
+};
+
+/* A promoted tuple as the report sees it. */
+struct ds_fp_info {
+	struct ds_fp_key key;
+	uint64_t packets;
+	const uint64_t *sensor_packets;	/* n_sensors */
+	uint64_t first_ts;		/* ns since epoch */
+	uint64_t last_ts;
+	uint64_t slash16_match;		/* packets whose dst /16 == seq */
+	uint16_t ports[DS_FP_PORT_SLOTS];	/* destination ports seen first */
+	uint64_t port_packets[DS_FP_PORT_SLOTS];
+	unsigned n_ports;
+	uint64_t other_port_packets;	/* ports that found no slot */
+};
+
+/* table_slots: power of two >= 64; detail: pool size; hll_p: precision of
+ * the per-sensor source HLLs.  NULL + errno on error. */
+struct ds_fp *ds_fp_create(uint32_t table_slots, uint32_t detail,
+			   unsigned n_sensors, unsigned hll_p);
+void ds_fp_free(struct ds_fp *f);
+
+/* Count one SYN.  hash = ds_fp_hash(key); src_hash = ds_hash_u32(src). */
+void ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
+	       uint32_t src, uint64_t src_hash, unsigned sensor, uint16_t dport,
+	       uint32_t dst, uint64_t ts);
+
+static inline uint64_t
+ds_fp_hash(const struct ds_fp_key *k)
+{
+	uint64_t x = ((uint64_t)k->seq << 32) ^ ((uint64_t)k->sport << 16) ^ k->ipid;
+
+	x ^= (uint64_t)k->win * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* dst += src (same shape).  0 or -EINVAL. */
+int ds_fp_merge(struct ds_fp *dst, const struct ds_fp *src);
+void ds_fp_clear(struct ds_fp *f);
+
+/* Visit promoted tuples; info is valid during the call only.  Estimates of
+ * unique sources come from ds_fp_sources(). */
+typedef int (*ds_fp_visit_fn)(const struct ds_fp_info *info, void *arg);
+int ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg);
+
+/* Unique sources of the tuple being visited, at one sensor or (sensor < 0)
+ * at all sensors (HLL union). */
+double ds_fp_sources(const struct ds_fp *f, const struct ds_fp_info *info, int sensor);
+
+/* Health figures for the report. */
+uint64_t ds_fp_evictions(const struct ds_fp *f);	/* singleton tuples displaced */
+uint64_t ds_fp_dropped(const struct ds_fp *f);	/* packets of tuples that found no slot */
+uint64_t ds_fp_detail_full(const struct ds_fp *f);	/* promotions refused: pool full */
+uint64_t ds_fp_bytes(const struct ds_fp *f);
+
+#endif

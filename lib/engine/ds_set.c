@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The per-period analysis state and its burst update; see ds_set.h.
+ *
+ * A burst is processed in two stages, as the fastest sketch systems do
+ * (FIELD-NOTES: parse all, hash all, prefetch all, update all): the first
+ * stage resolves each packet's sensor and hashes its source and port once,
+ * and prefetches the count-min and HLL lines the second stage will write;
+ * the second stage only adds.  Every sketch index comes from those two
+ * hashes.  Nothing here locks or uses atomics: a set has one writer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_hash.h"
+#include "ds_set.h"
+
+static const char *const tool_names[DS_TOOL__N] = { "mirai", "zmap", "masscan" };
+
+const char *
+ds_set_tool_name(unsigned tool)
+{
+	return tool < DS_TOOL__N ? tool_names[tool] : "invalid";
+}
+
+static struct ds_hll **
+hll_array(unsigned n, unsigned p)
+{
+	struct ds_hll **a = calloc(n, sizeof(*a));
+	unsigned i;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!(a[i] = ds_hll_create(p))) {
+			while (i--)
+				ds_hll_free(a[i]);
+			free(a);
+			return NULL;
+		}
+	return a;
+}
+
+static void
+hll_array_free(struct ds_hll **a, unsigned n)
+{
+	unsigned i;
+
+	if (!a)
+		return;
+	for (i = 0; i < n; i++)
+		ds_hll_free(a[i]);
+	free(a);
+}
+
+static struct ds_cm **
+cm_array(unsigned n, unsigned w, unsigned d)
+{
+	struct ds_cm **a = calloc(n, sizeof(*a));
+	unsigned i;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!(a[i] = ds_cm_create(w, d))) {
+			while (i--)
+				ds_cm_free(a[i]);
+			free(a);
+			return NULL;
+		}
+	return a;
+}
+
+static void
+cm_array_free(struct ds_cm **a, unsigned n)
+{
+	unsigned i;
+
+	if (!a)
+		return;
+	for (i = 0; i < n; i++)
+		ds_cm_free(a[i]);
+	free(a);
+}
+
+/* Fingerprint detail records cost n_sensors HLLs each: keep them <= 64 MiB. */
+static uint32_t
+fp_detail_budget(const struct ds_conf *c)
+{
+	uint64_t per = (uint64_t)c->n_sensors * ((1u << c->fp_hll_p) + 8) + 200;
+	uint64_t max = (64ull << 20) / per;
+
+	return (uint32_t)(c->fp_detail < max ? c->fp_detail : (max < 16 ? 16 : max));
+}
+
+struct ds_set *
+ds_set_create(const struct ds_conf *c)
+{
+	struct ds_set *s;
+	unsigned n = c->n_sensors, i;
+
+	if (n == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->conf = c;
+	s->n_sensors = n;
+	s->period = -1;
+	s->sensor = calloc(n, sizeof(*s->sensor));
+	s->ports = cm_array(n, c->cm_width_log2, c->cm_depth);
+	s->bs_ports = cm_array(n, c->cm_width_log2, c->cm_depth);
+	s->src = hll_array(n, c->hll_p);
+	s->src_excl = hll_array(n, c->hll_p);
+	s->victims = hll_array(n, c->hll_p);
+	s->tool_src = hll_array(n * DS_TOOL__N, c->watch_hll_p);
+	s->watch_src = hll_array(n * DS_CONF_MAX_WATCHED, c->watch_hll_p);
+	s->overlap = ds_bk_create(c->overlap_k, n);
+	s->watch_overlap = calloc(DS_CONF_MAX_WATCHED, sizeof(*s->watch_overlap));
+	s->top_src = ds_topk_create(c->topsrc_log2);
+	s->top_victims = ds_topk_create(c->topsrc_log2 > 2 ? c->topsrc_log2 - 2 : 3);
+	s->fp = ds_fp_create(c->fp_table, fp_detail_budget(c), n, c->fp_hll_p);
+	if (!s->sensor || !s->ports || !s->bs_ports || !s->src || !s->src_excl ||
+	    !s->victims || !s->tool_src || !s->watch_src || !s->overlap ||
+	    !s->watch_overlap || !s->top_src || !s->top_victims || !s->fp)
+		goto fail;
+	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
+		if (!(s->watch_overlap[i] = ds_bk_create(c->watch_k, n)))
+			goto fail;
+	for (i = 0; i < c->n_watched; i++)
+		ds_set_watch(s, c->watched[i], 0);
+	for (i = 0; i < c->n_excluded; i++)
+		s->excluded[c->excluded[i]] = 1;
+	return s;
+fail:
+	ds_set_free(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+ds_set_free(struct ds_set *s)
+{
+	unsigned n, i;
+
+	if (!s)
+		return;
+	n = s->n_sensors;
+	free(s->sensor);
+	cm_array_free(s->ports, n);
+	cm_array_free(s->bs_ports, n);
+	hll_array_free(s->src, n);
+	hll_array_free(s->src_excl, n);
+	hll_array_free(s->victims, n);
+	hll_array_free(s->tool_src, n * DS_TOOL__N);
+	hll_array_free(s->watch_src, n * DS_CONF_MAX_WATCHED);
+	ds_bk_free(s->overlap);
+	if (s->watch_overlap)
+		for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
+			ds_bk_free(s->watch_overlap[i]);
+	free(s->watch_overlap);
+	ds_topk_free(s->top_src);
+	ds_topk_free(s->top_victims);
+	ds_fp_free(s->fp);
+	free(s);
+}
+
+void
+ds_set_clear(struct ds_set *s)
+{
+	unsigned n = s->n_sensors, i;
+
+	s->period = -1;
+	s->first_ts = s->last_ts = s->late = 0;
+	memset(s->classes, 0, sizeof(s->classes));
+	memset(s->malformed, 0, sizeof(s->malformed));
+	memset(s->hygiene, 0, sizeof(s->hygiene));
+	s->vlan_tagged = 0;
+	memset(s->sensor, 0, n * sizeof(*s->sensor));
+	for (i = 0; i < n; i++) {
+		ds_cm_clear(s->ports[i]);
+		ds_cm_clear(s->bs_ports[i]);
+		ds_hll_clear(s->src[i]);
+		ds_hll_clear(s->src_excl[i]);
+		ds_hll_clear(s->victims[i]);
+	}
+	for (i = 0; i < n * DS_TOOL__N; i++)
+		ds_hll_clear(s->tool_src[i]);
+	for (i = 0; i < n * s->n_watch; i++)
+		ds_hll_clear(s->watch_src[i]);
+	ds_bk_clear(s->overlap);
+	for (i = 0; i < s->n_watch; i++)
+		ds_bk_clear(s->watch_overlap[i]);
+	ds_topk_clear(s->top_src);
+	ds_topk_clear(s->top_victims);
+	ds_fp_clear(s->fp);
+}
+
+int
+ds_set_watch(struct ds_set *s, uint16_t port, int surge)
+{
+	if (s->watch_slot[port])
+		return -EEXIST;
+	if (s->n_watch == DS_CONF_MAX_WATCHED)
+		return -ENOSPC;
+	s->watch_port[s->n_watch] = port;
+	if (surge)
+		s->watch_surge |= 1u << s->n_watch;
+	s->watch_slot[port] = (uint8_t)++s->n_watch;
+	return 0;
+}
+
+void
+ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src)
+{
+	unsigned i;
+
+	for (i = dst->n_watch; i < src->n_watch; i++) {
+		dst->watch_port[i] = src->watch_port[i];
+		dst->watch_slot[src->watch_port[i]] = (uint8_t)(i + 1);
+	}
+	dst->n_watch = src->n_watch;
+	dst->watch_surge = src->watch_surge;
+}
+
+struct ds_lpm *
+ds_set_sensor_lpm(const struct ds_conf *c)
+{
+	unsigned i, j, long_prefixes = 0;
+	struct ds_lpm *l;
+
+	for (i = 0; i < c->n_sensors; i++)
+		for (j = 0; j < c->sensors[i].n_prefixes; j++)
+			long_prefixes += c->sensors[i].prefixes[j].len > 24;
+	l = ds_lpm_create(long_prefixes + 1);
+	if (!l)
+		return NULL;
+	for (i = 0; i < c->n_sensors; i++)
+		for (j = 0; j < c->sensors[i].n_prefixes; j++)
+			if (ds_lpm_add(l, c->sensors[i].prefixes[j].addr,
+				       c->sensors[i].prefixes[j].len, (uint16_t)(i + 1)) != 0) {
+				ds_lpm_free(l);
+				errno = EINVAL;
+				return NULL;
+			}
+	return l;
+}
+
+/* Stage-one result for one packet. */
+struct stage {
+	uint64_t src_hash;
+	uint64_t port_hash;
+	int32_t sensor;		/* -1: none */
+	uint32_t cls;		/* global class */
+};
+
+static inline void
+count_scan(struct ds_set *s, const struct ds_pkt *p, const struct stage *st, uint64_t ts)
+{
+	struct ds_sensor_stats *ss = &s->sensor[st->sensor];
+	unsigned sn = (unsigned)st->sensor, n = s->n_sensors;
+	unsigned tools = ds_set_tool_of(p), slot = s->watch_slot[p->dport];
+	struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
+	unsigned t;
+
+	ds_cm_add(s->ports[sn], st->port_hash, 1);
+	ds_hll_add(s->src[sn], st->src_hash);
+	if (s->excluded[p->dport])
+		ss->syn_excluded++;
+	else
+		ds_hll_add(s->src_excl[sn], st->src_hash);
+	ds_bk_add(s->overlap, p->src, st->src_hash, sn);
+	if (slot) {
+		slot--;
+		ss->watch_packets[slot]++;
+		ds_hll_add(s->watch_src[slot * n + sn], st->src_hash);
+		ds_bk_add(s->watch_overlap[slot], p->src, st->src_hash, sn);
+	}
+	for (t = 0; tools; t++, tools >>= 1)
+		if (tools & 1) {
+			ss->tool_packets[t]++;
+			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
+		}
+	ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | p->src,
+		    st->src_hash ^ sn, ds_set_tool_of(p), ts);
+	ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), p->src, st->src_hash, sn, p->dport,
+		  p->dst, ts);
+}
+
+static inline void
+count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *st,
+		  uint64_t ts)
+{
+	unsigned sn = (unsigned)st->sensor;
+
+	ds_cm_add(s->bs_ports[sn], ds_cm_port_hash(p->sport), 1);
+	ds_hll_add(s->victims[sn], st->src_hash);
+	ds_topk_add(s->top_victims, ((uint64_t)(sn + 1) << 32) | p->src,
+		    st->src_hash ^ sn, 0, ts);
+}
+
+static inline void
+stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
+	  struct stage *st)
+{
+	unsigned h;
+
+	st->sensor = -1;
+	st->cls = p->cls;
+	if (p->cls > DS_CLASS_FRAGMENT)
+		return;
+	st->sensor = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
+	if (st->sensor < 0) {
+		if (p->cls != DS_CLASS_FRAGMENT)
+			st->cls = DS_SET_OUTSIDE;
+		return;
+	}
+	if (p->cls != DS_CLASS_SCAN && p->cls != DS_CLASS_BACKSCATTER)
+		return;
+	st->src_hash = ds_hash_u32(p->src);
+	if (p->cls == DS_CLASS_BACKSCATTER)
+		return;
+	h = ds_hygiene(p->src, p->dst);
+	if (h) {
+		s->hygiene[h]++;
+		s->sensor[st->sensor].hygiene[h]++;
+		if (s->conf->hygiene_exclude) {
+			st->cls = DS_SET_HYGIENE;
+			return;
+		}
+	}
+	st->port_hash = ds_cm_port_hash(p->dport);
+	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
+	ds_hll_prefetch(s->src[st->sensor], st->src_hash);
+}
+
+void
+ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
+	     unsigned n, uint64_t ts)
+{
+	struct stage st[64];
+	unsigned i, base;
+
+	if (n == 0)
+		return;
+	if (!s->first_ts || ts < s->first_ts)
+		s->first_ts = ts;
+	if (ts > s->last_ts)
+		s->last_ts = ts;
+	for (base = 0; base < n; base += 64) {
+		unsigned m = n - base < 64 ? n - base : 64;
+		const struct ds_pkt *p = pkts + base;
+
+		for (i = 0; i < m; i++)
+			stage_one(s, lpm, &p[i], &st[i]);
+		for (i = 0; i < m; i++) {
+			s->classes[st[i].cls]++;
+			s->vlan_tagged += p[i].vlans != 0;
+			if (st[i].cls == DS_CLASS_MALFORMED)
+				s->malformed[p[i].reason]++;
+			if (st[i].sensor < 0)
+				continue;
+			s->sensor[st[i].sensor].cls[st[i].cls]++;
+			if (st[i].cls == DS_CLASS_SCAN)
+				count_scan(s, &p[i], &st[i], ts);
+			else if (st[i].cls == DS_CLASS_BACKSCATTER)
+				count_backscatter(s, &p[i], &st[i], ts);
+		}
+	}
+}
+
+static int
+merge_hlls(struct ds_hll **d, struct ds_hll *const *sr, unsigned n)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++)
+		rc = ds_hll_merge(d[i], sr[i]);
+	return rc;
+}
+
+int
+ds_set_merge(struct ds_set *d, const struct ds_set *s)
+{
+	unsigned n = d->n_sensors, i, j;
+	int rc = 0;
+
+	if (s->n_sensors != n)
+		return -EINVAL;
+	if (s->first_ts && (!d->first_ts || s->first_ts < d->first_ts))
+		d->first_ts = s->first_ts;
+	if (s->last_ts > d->last_ts)
+		d->last_ts = s->last_ts;
+	d->late += s->late;
+	for (i = 0; i < DS_SET__NCLASS; i++)
+		d->classes[i] += s->classes[i];
+	for (i = 0; i < DS_MAL__N; i++)
+		d->malformed[i] += s->malformed[i];
+	for (i = 0; i < DS_HYG__N; i++)
+		d->hygiene[i] += s->hygiene[i];
+	d->vlan_tagged += s->vlan_tagged;
+	if (s->n_watch > d->n_watch)
+		ds_set_copy_watch(d, s);
+	for (i = 0; i < n; i++) {
+		struct ds_sensor_stats *a = &d->sensor[i];
+		const struct ds_sensor_stats *b = &s->sensor[i];
+
+		for (j = 0; j < DS_SET__NCLASS; j++)
+			a->cls[j] += b->cls[j];
+		a->syn_excluded += b->syn_excluded;
+		for (j = 0; j < DS_TOOL__N; j++)
+			a->tool_packets[j] += b->tool_packets[j];
+		for (j = 0; j < DS_CONF_MAX_WATCHED; j++)
+			a->watch_packets[j] += b->watch_packets[j];
+		for (j = 0; j < DS_HYG__N; j++)
+			a->hygiene[j] += b->hygiene[j];
+		if ((rc = ds_cm_merge(d->ports[i], s->ports[i])) ||
+		    (rc = ds_cm_merge(d->bs_ports[i], s->bs_ports[i])))
+			return rc;
+	}
+	if ((rc = merge_hlls(d->src, s->src, n)) ||
+	    (rc = merge_hlls(d->src_excl, s->src_excl, n)) ||
+	    (rc = merge_hlls(d->victims, s->victims, n)) ||
+	    (rc = merge_hlls(d->tool_src, s->tool_src, n * DS_TOOL__N)) ||
+	    (rc = merge_hlls(d->watch_src, s->watch_src, n * s->n_watch)) ||
+	    (rc = ds_bk_merge(d->overlap, s->overlap)) ||
+	    (rc = ds_topk_merge(d->top_src, s->top_src)) ||
+	    (rc = ds_topk_merge(d->top_victims, s->top_victims)) ||
+	    (rc = ds_fp_merge(d->fp, s->fp)))
+		return rc;
+	for (i = 0; i < s->n_watch && !rc; i++)
+		rc = ds_bk_merge(d->watch_overlap[i], s->watch_overlap[i]);
+	return rc;
+}
+
+uint64_t
+ds_set_packets(const struct ds_set *s)
+{
+	uint64_t t = 0;
+	unsigned i;
+
+	for (i = 0; i < DS_SET__NCLASS; i++)
+		t += s->classes[i];
+	return t;
+}
+
+uint64_t
+ds_set_bytes(const struct ds_set *s)
+{
+	uint64_t b = sizeof(*s);
+	unsigned n = s->n_sensors, i;
+
+	for (i = 0; i < n; i++)
+		b += ds_cm_bytes(s->ports[i]) + ds_cm_bytes(s->bs_ports[i]) +
+		     ds_hll_bytes(s->src[i]) + ds_hll_bytes(s->src_excl[i]) +
+		     ds_hll_bytes(s->victims[i]);
+	for (i = 0; i < n * DS_TOOL__N; i++)
+		b += ds_hll_bytes(s->tool_src[i]);
+	for (i = 0; i < n * DS_CONF_MAX_WATCHED; i++)
+		b += ds_hll_bytes(s->watch_src[i]);
+	b += ds_bk_bytes(s->overlap);
+	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
+		b += ds_bk_bytes(s->watch_overlap[i]);
+	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
+	return b + n * sizeof(*s->sensor);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_set: everything darkscope learns about one period on one core, the
+ * "sketch set".  A worker owns two sets and flips between them at period
+ * boundaries; the manager merges the retired sets of all workers into one
+ * and hands that to the report.  All memory is allocated by ds_set_create()
+ * from the configuration; processing a burst allocates nothing.
+ *
+ * Per packet: the class (ds_parse), the destination sensor (ds_lpm), and for
+ * a clean SYN at a sensor: exact counters, count-min over the destination
+ * port, HyperLogLog over the source (all ports, and without the excluded
+ * ports), per-watched-port counters, HLLs and bottom-K overlap samples, tool
+ * labels (Mirai, legacy ZMap, Masscan) with their HLLs, the top-sources
+ * table and the fixed-header fingerprint table.  Backscatter gets its own
+ * counters, victim HLL, port sketch and top-victims table.
+ *
+ * The struct is public so that the report can read it; only ds_set_*()
+ * functions write it.
+ */
+#ifndef DS_SET_H
+#define DS_SET_H
+
+#include <stdint.h>
+
+#include "ds_bk.h"
+#include "ds_cm.h"
+#include "ds_conf.h"
+#include "ds_fp.h"
+#include "ds_hll.h"
+#include "ds_lpm.h"
+#include "ds_parse.h"
+#include "ds_topk.h"
+
+/* Global classes: the parser's, plus two the engine decides. */
+enum {
+	DS_SET_OUTSIDE = DS_CLASS__N,	/* well-formed IPv4 to no sensor */
+	DS_SET_HYGIENE,			/* SYN to a sensor from a bad source */
+	DS_SET__NCLASS
+};
+
+enum ds_tool { DS_TOOL_MIRAI = 0, DS_TOOL_ZMAP, DS_TOOL_MASSCAN, DS_TOOL__N };
+
+/* Flag bits kept with top sources. */
+#define DS_SET_FLAG_TOOL(t) (1u << (t))
+
+struct ds_sensor_stats {
+	uint64_t cls[DS_SET__NCLASS];	/* per class at this sensor */
+	uint64_t syn_excluded;		/* scan packets to excluded ports */
+	uint64_t tool_packets[DS_TOOL__N];
+	uint64_t watch_packets[DS_CONF_MAX_WATCHED];
+	uint64_t hygiene[DS_HYG__N];
+};
+
+struct ds_set {
+	const struct ds_conf *conf;
+	unsigned n_sensors;
+	int64_t period;			/* period index, -1 while unassigned */
+	uint64_t first_ts;		/* ns, first and last packet counted */
+	uint64_t last_ts;
+	uint64_t late;			/* packets older than the period start */
+
+	uint64_t classes[DS_SET__NCLASS];
+	uint64_t malformed[DS_MAL__N];
+	uint64_t hygiene[DS_HYG__N];
+	uint64_t vlan_tagged;
+
+	struct ds_sensor_stats *sensor;	/* n_sensors */
+	struct ds_cm **ports;		/* per sensor: scan dst ports */
+	struct ds_cm **bs_ports;	/* per sensor: backscatter src ports */
+	struct ds_hll **src;		/* per sensor: scan sources */
+	struct ds_hll **src_excl;	/* per sensor: sources without excluded ports */
+	struct ds_hll **victims;	/* per sensor: backscatter sources */
+	struct ds_hll **tool_src;	/* [tool * n_sensors + sensor] */
+	struct ds_hll **watch_src;	/* [slot * n_sensors + sensor] */
+	struct ds_bk *overlap;		/* all scan sources */
+	struct ds_bk **watch_overlap;	/* per watched slot */
+	struct ds_topk *top_src;	/* key (sensor + 1) << 32 | src */
+	struct ds_topk *top_victims;	/* key (sensor + 1) << 32 | src */
+	struct ds_fp *fp;
+
+	/* Watched ports in this set: slot i watches watch_port[i]. */
+	unsigned n_watch;
+	uint16_t watch_port[DS_CONF_MAX_WATCHED];
+	uint32_t watch_surge;		/* bit i: slot i came from surge detection */
+	uint8_t watch_slot[65536];	/* port -> slot + 1, 0 = not watched */
+	uint8_t excluded[65536];	/* port -> 1 if excluded */
+};
+
+/* Allocate a set for conf (which must outlive it).  NULL + errno. */
+struct ds_set *ds_set_create(const struct ds_conf *conf);
+void ds_set_free(struct ds_set *s);
+
+/* Zero every counter and sketch; keeps the watched-port table. */
+void ds_set_clear(struct ds_set *s);
+
+/* Watch port (slot appended) from now on; surge marks its origin.
+ * 0, -EEXIST (already watched) or -ENOSPC. */
+int ds_set_watch(struct ds_set *s, uint16_t port, int surge);
+/* Make dst watch exactly what src watches. */
+void ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src);
+
+/* Count n parsed packets received at time ts (ns since the epoch). */
+void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
+		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
+
+/* dst += src.  Both from the same conf; watched slots must agree (the
+ * manager hands every worker the same table).  0 or -EINVAL. */
+int ds_set_merge(struct ds_set *dst, const struct ds_set *src);
+
+/* Total packets counted (sum of classes). */
+uint64_t ds_set_packets(const struct ds_set *s);
+
+/* Bytes of sketch memory, total and per sensor (for the memory report). */
+uint64_t ds_set_bytes(const struct ds_set *s);
+
+/* Build the destination -> sensor table for conf (value = index + 1). */
+struct ds_lpm *ds_set_sensor_lpm(const struct ds_conf *conf);
+
+static inline unsigned
+ds_set_tool_of(const struct ds_pkt *p)
+{
+	unsigned t = 0;
+
+	if (p->seq == p->dst)
+		t |= DS_SET_FLAG_TOOL(DS_TOOL_MIRAI);
+	if (p->ipid == 54321)
+		t |= DS_SET_FLAG_TOOL(DS_TOOL_ZMAP);
+	if (p->ipid == ((p->dst ^ p->dport ^ p->seq) & 0xffff))
+		t |= DS_SET_FLAG_TOOL(DS_TOOL_MASSCAN);
+	return t;
+}
+
+const char *ds_set_tool_name(unsigned tool);
+
+#endif

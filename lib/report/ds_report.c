@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Building the darkscope.report/1 document from a merged ds_set.
+ *
+ * Everything per packet was done by the workers; here, once per period, the
+ * sketches are queried: every one of the 65,536 ports of each sensor's
+ * count-min sketch (so no heap was needed on the fast path), the HLLs, and
+ * the bottom-K overlap samples, whose sampled sources are looked up in the
+ * compiled GeoIP table to give countries, same-/16 and same-country counts.
+ * While a sample is exact (fewer distinct sources than its K) all of those
+ * are exact; beyond that they are unbiased estimates and the report says so.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ds_report.h"
+#include "ds_report_int.h"
+
+void
+ds_report_iso(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+ds_report_stamp(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+json_t *
+ds_report_jaddr(uint32_t a)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return json_string(b);
+}
+
+json_t *
+ds_report_jtime(uint64_t ns)
+{
+	char b[32];
+
+	if (!ns)
+		return json_null();
+	ds_report_iso((int64_t)(ns / 1000000000u), b, sizeof(b));
+	return json_string(b);
+}
+
+double
+ds_report_share(double part, double whole)
+{
+	return whole > 0 ? round(part * 10000.0 / whole) / 100.0 : 0.0;
+}
+
+const char *
+ds_report_country(const struct ds_report_ctx *x, uint32_t addr)
+{
+	return x->geo ? ds_geo_country(x->geo, ds_geo_lookup(x->geo, addr)) : "--";
+}
+
+/* ---- count-min top ports ---- */
+
+struct port_count {
+	uint32_t port;
+	uint64_t packets;
+};
+
+/* Top n ports of cm by querying all 65,536 ports; total = N. */
+json_t *
+ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
+{
+	struct port_count best[1001];
+	unsigned have = 0, i, p;
+	json_t *a = json_array();
+
+	if (n > 1000)
+		n = 1000;
+	for (p = 0; p < 65536 && total; p++) {
+		uint64_t v = ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
+
+		if (!v || (have == n && v <= best[n - 1].packets))
+			continue;
+		/* insertion into a short sorted array: n is small */
+		i = have < n ? have++ : n - 1;
+		while (i > 0 && best[i - 1].packets < v) {
+			best[i] = best[i - 1];
+			i--;
+		}
+		best[i].port = p;
+		best[i].packets = v;
+	}
+	for (i = 0; i < have; i++)
+		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", (int)best[i].port,
+						   "packets", (json_int_t)best[i].packets,
+						   "share", ds_report_share((double)best[i].packets, (double)total)));
+	return a;
+}
+
+/* ---- bottom-K sample walks ---- */
+
+
+int
+ds_report_in_slash16(const struct ds_conf_sensor *sn, uint32_t src)
+{
+	unsigned i;
+
+	for (i = 0; i < sn->n_prefixes; i++) {
+		const struct ds_conf_prefix *p = &sn->prefixes[i];
+		unsigned len = p->len < 16 ? p->len : 16;
+		uint32_t mask = len ? ~0u << (32 - len) : 0;
+
+		if ((src & mask) == (p->addr & mask))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+walk_visit(uint32_t src, const uint64_t *bits, void *arg)
+{
+	struct walk *w = arg;
+	const struct ds_conf *c = w->x->conf;
+	uint16_t cidx = w->x->geo ? ds_geo_lookup(w->x->geo, src) : 0;
+	const char *cc = w->x->geo ? ds_geo_country(w->x->geo, cidx) : "--";
+	unsigned s, seen = 0, last = 0;
+
+	if (cidx >= DS_GEO_MAX_COUNTRIES)
+		cidx = 0;
+	for (s = 0; s < w->n_sensors; s++)
+		if (bits[s / 64] >> (s % 64) & 1) {
+			seen++;
+			last = s;
+			w->per_sensor[s]++;
+			w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx]++;
+			if (ds_report_in_slash16(&c->sensors[s], src))
+				w->slash16[s]++;
+			if (strcmp(cc, c->sensors[s].country) == 0)
+				w->own_country[s]++;
+		}
+	w->cc_all[cidx]++;
+	if (seen == 1) {
+		w->only[last]++;
+		w->cc_only[(size_t)last * DS_GEO_MAX_COUNTRIES + cidx]++;
+	}
+	w->hist[seen < w->n_sensors ? seen : w->n_sensors]++;
+	w->total++;
+	return 0;
+}
+
+void
+ds_report_walk_free(struct walk *w)
+{
+	if (!w)
+		return;
+	free(w->hist);
+	free(w->per_sensor);
+	free(w->only);
+	free(w->slash16);
+	free(w->own_country);
+	free(w->cc);
+	free(w->cc_only);
+	free(w->cc_all);
+	free(w);
+}
+
+struct walk *
+ds_report_walk(struct ds_bk *bk, const struct ds_report_ctx *x, unsigned n)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->x = x;
+	w->n_sensors = n;
+	w->hist = calloc(n + 1, sizeof(uint64_t));
+	w->per_sensor = calloc(n, sizeof(uint64_t));
+	w->only = calloc(n, sizeof(uint64_t));
+	w->slash16 = calloc(n, sizeof(uint64_t));
+	w->own_country = calloc(n, sizeof(uint64_t));
+	w->cc = calloc((size_t)n * DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
+	w->cc_only = calloc((size_t)n * DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
+	w->cc_all = calloc(DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
+	if (!w->hist || !w->per_sensor || !w->only || !w->slash16 || !w->own_country ||
+	    !w->cc || !w->cc_only || !w->cc_all) {
+		ds_report_walk_free(w);
+		return NULL;
+	}
+	ds_bk_foreach(bk, walk_visit, w);
+	return w;
+}
+
+json_t *
+ds_report_jcount(double v, double scale)
+{
+	return json_integer((json_int_t)llround(v * scale));
+}
+
+/* sensors_per_source {"1": n, ...} from a walk. */
+json_t *
+ds_report_hist(const struct walk *w, double scale)
+{
+	json_t *o = json_object();
+	unsigned i;
+	char k[8];
+
+	for (i = 1; i <= w->n_sensors; i++) {
+		snprintf(k, sizeof(k), "%u", i);
+		json_object_set_new(o, k, ds_report_jcount((double)w->hist[i], scale));
+	}
+	return o;
+}
+
+struct cc_row {
+	unsigned idx;
+	uint64_t n;
+};
+
+static int
+cmp_cc(const void *a, const void *b)
+{
+	const struct cc_row *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return (int)x->idx - (int)y->idx;
+}
+
+/* countries [ {country, unique_sources, share} ] of sensor s in walk w;
+ * limit 0 = all. */
+json_t *
+ds_report_countries(const struct walk *w, const struct ds_report_ctx *x, unsigned s,
+	  double scale, unsigned limit)
+{
+	struct cc_row rows[DS_GEO_MAX_COUNTRIES];
+	const uint64_t *cc = &w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES];
+	unsigned n = 0, i;
+	uint64_t other = 0;
+	json_t *a = json_array();
+
+	for (i = 0; i < DS_GEO_MAX_COUNTRIES; i++)
+		if (cc[i])
+			rows[n++] = (struct cc_row){ i, cc[i] };
+	qsort(rows, n, sizeof(rows[0]), cmp_cc);
+	for (i = 0; i < n; i++) {
+		if (limit && i >= limit) {
+			other += rows[i].n;
+			continue;
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:f}",
+			"country", x->geo ? ds_geo_country(x->geo, (uint16_t)rows[i].idx) : "--",
+			"unique_sources", ds_report_jcount((double)rows[i].n, scale),
+			"share", ds_report_share((double)rows[i].n, (double)w->per_sensor[s])));
+	}
+	if (other)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:f}", "country", "other",
+			"unique_sources", ds_report_jcount((double)other, scale),
+			"share", ds_report_share((double)other, (double)w->per_sensor[s])));
+	return a;
+}
+
+static json_t *
+name_counts(const uint64_t *v, unsigned n, const char *(*name)(unsigned), unsigned from)
+{
+	json_t *o = json_object();
+	unsigned i;
+
+	for (i = from; i < n; i++)
+		json_object_set_new(o, name(i), json_integer((json_int_t)v[i]));
+	return o;
+}
+
+static const char *
+class_name(unsigned c)
+{
+	if (c == DS_SET_OUTSIDE)
+		return "outside";
+	if (c == DS_SET_HYGIENE)
+		return "hygiene";
+	return ds_class_name(c);
+}
+
+static json_t *
+capture_obj(const struct ds_set *s, const struct ds_report_ctx *x)
+{
+	const struct ds_capture *c = &x->capture;
+	uint64_t lost = c->rx_missed + c->rx_errors + c->rx_nombuf;
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:b}",
+		"rx_packets", (json_int_t)c->rx_packets,
+		"rx_missed", (json_int_t)c->rx_missed,
+		"rx_errors", (json_int_t)c->rx_errors,
+		"rx_nombuf", (json_int_t)c->rx_nombuf,
+		"packets_counted", (json_int_t)ds_set_packets(s),
+		"classes", name_counts(s->classes, DS_SET__NCLASS, class_name, 0),
+		"malformed", name_counts(s->malformed, DS_MAL__N, ds_malformed_name, 1),
+		"hygiene", name_counts(s->hygiene, DS_HYG__N, ds_hygiene_name, 1),
+		"vlan_tagged", (json_int_t)s->vlan_tagged,
+		"late_packets", (json_int_t)s->late,
+		"loss", lost != 0);
+	if (lost)
+		json_object_set_new(o, "loss_note", json_sprintf(
+			"%llu packets were dropped before darkscope saw them (missed %llu, errors %llu, no mbuf %llu): every count in this report is a lower bound",
+			(unsigned long long)lost, (unsigned long long)c->rx_missed,
+			(unsigned long long)c->rx_errors, (unsigned long long)c->rx_nombuf));
+	return o;
+}
+
+static json_t *
+sketch_obj(const struct ds_set *s)
+{
+	const struct ds_conf *c = s->conf;
+	double m = (double)(1u << c->hll_p);
+
+	return json_pack("{s:i, s:i, s:f, s:f, s:i, s:f, s:i, s:i, s:i}",
+		"cm_width", 1 << c->cm_width_log2, "cm_depth", (int)c->cm_depth,
+		"cm_epsilon", M_E / (double)(1u << c->cm_width_log2),
+		"cm_confidence", ds_cm_confidence(s->ports[0]),
+		"hll_precision", (int)c->hll_p,
+		"hll_standard_error", 1.04 / sqrt(m),
+		"overlap_k", (int)c->overlap_k, "overlap_watch_k", (int)c->watch_k,
+		"fingerprint_table", (int)c->fp_table);
+}
+
+static json_t *
+prefixes_arr(const struct ds_conf_sensor *sn)
+{
+	json_t *a = json_array();
+	unsigned i;
+	char b[24];
+
+	for (i = 0; i < sn->n_prefixes; i++) {
+		ds_conf_format_prefix(&sn->prefixes[i], b, sizeof(b));
+		json_array_append_new(a, json_string(b));
+	}
+	return a;
+}
+
+static double
+per_addr(double v, uint64_t addresses)
+{
+	return addresses ? v / (double)addresses : 0.0;
+}
+
+/* Unique sources at sensor i: exact from the sample while it is exact. */
+static double
+sensor_sources(struct ds_set *s, const struct walk *w, unsigned i, int exact)
+{
+	return exact ? (double)w->per_sensor[i] : ds_hll_count(s->src[i]);
+}
+
+static json_t *
+sensors_arr(struct ds_set *s, const struct ds_report_ctx *x, const struct walk *w,
+	    int exact, double scale)
+{
+	const struct ds_conf *c = x->conf;
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; i < s->n_sensors; i++) {
+		const struct ds_conf_sensor *sn = &c->sensors[i];
+		const struct ds_sensor_stats *ss = &s->sensor[i];
+		uint64_t syn = ss->cls[DS_CLASS_SCAN], excl = syn - ss->syn_excluded;
+		double src = sensor_sources(s, w, i, exact);
+		double src_ex = ds_hll_count(s->src_excl[i]);
+		json_t *o, *ex = json_array();
+		unsigned j;
+
+		for (j = 0; j < c->n_excluded; j++)
+			json_array_append_new(ex, json_integer(c->excluded[j]));
+		o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:f, s:f, s:s}",
+			"name", sn->name, "country", sn->country, "prefixes", prefixes_arr(sn),
+			"addresses", (json_int_t)sn->addresses,
+			"syn_packets", (json_int_t)syn,
+			"unique_sources", (json_int_t)llround(src),
+			"packets_per_address", per_addr((double)syn, sn->addresses),
+			"sources_per_address", per_addr(src, sn->addresses),
+			"unique_sources_method", exact ? "exact" : "hll");
+		json_object_set_new(o, "excluded_ports", ex);
+		json_object_set_new(o, "excl", json_pack("{s:I, s:I, s:f, s:f}",
+			"syn_packets", (json_int_t)excl,
+			"unique_sources", (json_int_t)llround(src_ex),
+			"packets_per_address", per_addr((double)excl, sn->addresses),
+			"sources_per_address", per_addr(src_ex, sn->addresses)));
+		json_object_set_new(o, "top_ports", ds_report_top_ports(s->ports[i], c->top_ports, syn));
+		json_object_set_new(o, "top_ports_error_bound",
+				    json_integer((json_int_t)ceil(ds_cm_error_bound(s->ports[i]))));
+		json_object_set_new(o, "countries", ds_report_countries(w, x, i, scale, 0));
+		json_object_set_new(o, "classes", name_counts(ss->cls, DS_SET__NCLASS, class_name, 0));
+		json_object_set_new(o, "hygiene", name_counts(ss->hygiene, DS_HYG__N, ds_hygiene_name, 1));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *
+ds_report_build(struct ds_set *s, const struct ds_report_ctx *x)
+{
+	char start[32], end[32];
+	struct walk *w;
+	json_t *r;
+	int exact = ds_bk_exact(s->overlap);
+	double scale = ds_bk_scale(s->overlap);
+
+	w = ds_report_walk(s->overlap, x, s->n_sensors);
+	if (!w)
+		return NULL;
+	ds_report_iso(x->start, start, sizeof(start));
+	ds_report_iso(x->end, end, sizeof(end));
+	r = json_pack("{s:s, s:{s:s, s:s, s:I}, s:s, s:o, s:o}",
+		"schema", DS_REPORT_SCHEMA,
+		"window", "start", start, "end", end, "seconds", (json_int_t)(x->end - x->start),
+		"source", x->source ? x->source : "live",
+		"capture", capture_obj(s, x),
+		"sketch", sketch_obj(s));
+	if (!r) {
+		ds_report_walk_free(w);
+		return NULL;
+	}
+	json_object_set_new(r, "generator", json_pack("{s:s, s:s}", "name", "darkscope",
+						      "version", DS_VERSION));
+	json_object_set_new(r, "sensors", sensors_arr(s, x, w, exact, scale));
+	json_object_set_new(r, "sensor_overlap", json_pack("{s:s, s:I, s:o, s:o, s:f}",
+		"mode", exact ? "exact" : "estimate",
+		"sample_size", (json_int_t)ds_bk_size(s->overlap),
+		"sources", ds_report_jcount((double)w->total, scale),
+		"sensors_per_source", ds_report_hist(w, scale),
+		"scale", scale));
+	ds_report_analytics(r, s, x, w);
+	ds_report_walk_free(w);
+	return r;
+}
+

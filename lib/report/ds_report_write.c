@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Writing a period's report: JSON, the CSV tables and the HTML page go into
+ * DIR/.NAME.tmp/, each file is fsynced, then the directory is fsynced and
+ * renamed to DIR/NAME and DIR itself fsynced.  A reader (or a crash) sees a
+ * whole period or none of it; a failure leaves nothing visible and returns
+ * an error the caller can retry on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ds_report_int.h"
+
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	char p[1400];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static int
+mkdir_p(const char *dir)
+{
+	char p[1024], *s;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int
+sync_dir_files(const char *dir)
+{
+	char p[1400];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		rc = fsync_path(p);
+	}
+	closedir(d);
+	return rc ? rc : fsync_path(dir);
+}
+
+int
+ds_report_write(json_t *report, const char *dir, const char *name, unsigned formats,
+		char *err, size_t errlen)
+{
+	char tmp[1024], fin[1024], path[1100];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
+	if ((rc = mkdir_p(dir)) != 0) {
+		snprintf(err, errlen, "%s: cannot create the report directory: %s", dir, strerror(-rc));
+		return rc;
+	}
+	remove_tree(tmp);
+	if (mkdir(tmp, 0755) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%s/report.json", tmp);
+	if (json_dump_file(report, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0) {
+		rc = -(errno ? errno : EIO);
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+		goto fail;
+	}
+	if ((formats & DS_FMT_CSV) && (rc = ds_report_write_csv(report, tmp)) != 0) {
+		snprintf(err, errlen, "%s: cannot write the CSV tables: %s", tmp, strerror(-rc));
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/report.html", tmp);
+	if ((formats & DS_FMT_HTML) && (rc = ds_report_write_html(report, path)) != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+		goto fail;
+	}
+	if ((rc = sync_dir_files(tmp)) != 0) {
+		snprintf(err, errlen, "%s: fsync failed: %s", tmp, strerror(-rc));
+		goto fail;
+	}
+	remove_tree(fin);	/* a rewrite of the same period replaces it */
+	if (rename(tmp, fin) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: rename failed: %s", fin, strerror(errno));
+		goto fail;
+	}
+	fsync_path(dir);
+	return 0;
+fail:
+	remove_tree(tmp);
+	return rc;
+}
