@@ -21,7 +21,8 @@ static void
 test_create(void)
 {
 	static const struct { unsigned c; int ok; } cases[] = {
-		{ 0, 0 }, { 2, 0 }, { 3, 1 }, { 12, 1 }, { 24, 1 }, { 25, 0 }, { 64, 0 },
+		{ 0, 0 }, { 2, 0 }, { 3, 1 }, { 12, 1 }, { 16, 1 }, { 25, 0 }, { 64, 0 },
+		/* 24 is valid too but needs 640 MB: not in a unit test */
 	};
 	struct ds_topk *a, *b;
 	struct ds_topk_entry e[4];
