@@ -27,7 +27,7 @@ test_create(void)
 		{ 0, 0, 0, "all zero" },
 		{ 4, 1, 1, "smallest" },
 		{ 8, 8, 1, "depth * width_log2 = 64" },
-		{ 24, 2, 1, "widest" },
+		{ 24, 1, 1, "widest (64 MB)" },
 		{ 16, 4, 1, "typical" },
 	};
 	unsigned i;
