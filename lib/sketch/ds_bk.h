@@ -33,7 +33,8 @@ struct ds_bk;
 struct ds_bk *ds_bk_create(uint32_t k, unsigned n_sensors);
 void ds_bk_free(struct ds_bk *b);
 
-/* Offer source src (hash = ds_hash_u32(src)) seen at sensor. */
+/* Offer source src (hash = ds_hash_u32(src)) seen at sensor; a sensor >=
+ * n_sensors is ignored.  No allocation. */
 void ds_bk_add(struct ds_bk *b, uint32_t src, uint64_t hash, unsigned sensor);
 
 /* dst = union(dst, src) pruned to dst's K.  -EINVAL when k or n_sensors

@@ -33,6 +33,11 @@ void ds_topk_free(struct ds_topk *t);
 void ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash,
 		 uint32_t flags, uint64_t ts);
 
+/* dst += src (src unchanged).  Equal keys add counts, OR flags, widen
+ * first/last; a key missing from dst takes a free slot or replaces dst's
+ * smallest entry in that bucket if its count is larger, else it is dropped
+ * (both count as evictions).  0, or -EINVAL when a pointer is NULL,
+ * dst == src, or the capacities differ (buckets must line up). */
 int ds_topk_merge(struct ds_topk *dst, const struct ds_topk *src);
 void ds_topk_clear(struct ds_topk *t);
 
