@@ -7,7 +7,8 @@
  * over the table and against libmaxminddb's own MMDB_lookup_sockaddr() for
  * 100k addresses; schema detection; index/country round trips; and bad
  * files (missing, empty, random bytes, text, truncated and corrupted
- * copies of a good file) -> NULL with a message naming the file.
+ * copies of a good file) -> NULL with a message naming the file; and a
+ * database with more /24s holding longer networks than the LPM has groups.
  * Needs perl with MaxMind::DB::Writer (Debian libmaxmind-db-writer-perl).
  */
 #include <arpa/inet.h>
@@ -227,6 +228,7 @@ check_index(const struct ds_geo *g)
 	CHECK(strcmp(ds_geo_country(g, 0), "--") == 0, "index 0");
 	CHECK(strcmp(ds_geo_country(g, (uint16_t)(n + 1)), "--") == 0, "out of range");
 	CHECK(ds_geo_networks(g) > 0, "networks");
+	CHECK(ds_geo_inexact(g) == 0, "exact");
 	CHECK(ds_geo_bytes(g) >= (1u << 25), "bytes");
 }
 
@@ -357,6 +359,51 @@ check_bad_files(const char *dir, const char *good)
 	free(img);
 }
 
+static int mkgeo(const char *tool, const char *args, const char *out, const char *tsv);
+
+/* More /24s with networks longer than /24 than the LPM has groups: the
+ * first 2^15 stay exact, the rest take their majority country. */
+static void
+check_group_limit(const char *dir, const char *tool)
+{
+	enum { N24 = DS_LPM_EXT + 232 };
+	char tsv[600], db[600], err[512];
+	struct ds_geo *g;
+	FILE *f;
+	unsigned bad = 0;
+
+	snprintf(tsv, sizeof(tsv), "%s/many.tsv", dir);
+	snprintf(db, sizeof(db), "%s/many.mmdb", dir);
+	f = fopen(tsv, "w");
+	if (!CHECK(f != NULL, tsv))
+		return;
+	for (uint32_t i = 0; i < N24; i++)
+		fprintf(f, "30.%u.%u.0/25\tUS\n30.%u.%u.128/26\tJP\n",
+			i >> 8, i & 255, i >> 8, i & 255);
+	fclose(f);
+	if (!CHECK(mkgeo(tool, "--schema geolite2", db, tsv) == 0, "mkgeo many"))
+		return;
+	g = ds_geo_load(db, err, sizeof(err));
+	if (!CHECK(g != NULL, err))
+		return;
+	for (uint32_t i = 0; i < N24; i++) {
+		uint32_t base = 0x1e000000u | i << 8;
+		int exact = i < DS_LPM_EXT;
+		const char *a = ds_geo_country(g, ds_geo_lookup(g, base + 1));
+		const char *b = ds_geo_country(g, ds_geo_lookup(g, base + 130));
+		const char *c = ds_geo_country(g, ds_geo_lookup(g, base + 200));
+
+		if (strcmp(a, "US") || strcmp(b, exact ? "JP" : "US") ||
+		    strcmp(c, exact ? "--" : "US"))
+			bad++;
+	}
+	CHECK(bad == 0, "group limit: exact then majority");
+	CHECK(ds_geo_inexact(g) == 232 * 128, "inexact address count");
+	printf("group limit: %llu inexact addresses\n",
+	       (unsigned long long)ds_geo_inexact(g));
+	ds_geo_free(g);
+}
+
 /* Path of tools/mkgeo.pl: from the repo root, or relative to the binary
  * (build/tests/test_geo). */
 static void
@@ -404,5 +451,12 @@ main(int argc, char **argv)
 	check_db(f6, "country_code");
 	check_db(g4, "country.iso_code");
 	check_bad_files(dir, g6);
+	check_group_limit(dir, tool);
+	if (ds_test_failures == 0) {	/* keep the files only to debug */
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		CHECK(system(cmd) == 0, cmd);
+	}
 	return ds_test_done("test_geo");
 }

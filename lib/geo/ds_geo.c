@@ -10,7 +10,11 @@
  *
  * Data records are decoded once per distinct data-section offset (a
  * country database has a few hundred), through a small open-addressing
- * cache.  The walk is bounded: depth 32, and at most 2 * node_count + 64
+ * cache.  Each /24 holding networks longer than /24 needs one of the
+ * LPM's 2^15 groups; should a database need more, the remaining such /24s
+ * get the country covering most of their addresses, and
+ * ds_geo_inexact() says how many addresses that misattributes.
+ * The walk is bounded: depth 32, and at most 2 * node_count + 64
  * node visits, so a corrupt tree that loops cannot hang the loader;
  * invalid records and undecodable data are errors, never crashes.
  */
@@ -36,6 +40,7 @@ struct ds_geo {
 	char code[DS_GEO_MAX_COUNTRIES + 1][4];	/* NUL-terminated codes */
 	const char *schema;
 	uint64_t networks;
+	uint64_t inexact;		/* addresses answered approximately */
 };
 
 /* One IPv4 network found by the walk. */
@@ -338,33 +343,71 @@ count_groups(const struct walk *w)
 	return groups;
 }
 
-/* Build the LPM from the collected networks. */
+/* Add the n networks longer than /24 that share one /24 (nets[0..n)).
+ * With a group left they go in exactly; otherwise the /24 gets the value
+ * covering most of its addresses and the others count as inexact. */
+static int
+add_long_run(struct walk *w, struct ds_lpm *l, const struct net *nets, size_t n)
+{
+	uint16_t val[256];
+	uint32_t cnt[256], best = 0;
+	size_t nv = 0;
+
+	if (l->n_groups < l->max_groups) {
+		for (size_t i = 0; i < n; i++) {
+			int rc = ds_lpm_add(l, nets[i].prefix, nets[i].len, nets[i].value);
+
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < nv && val[k] != nets[i].value)
+			k++;
+		if (k == nv) {
+			val[nv] = nets[i].value;
+			cnt[nv++] = 0;
+		}
+		cnt[k] += 1u << (32 - nets[i].len);
+		if (cnt[k] > cnt[best])
+			best = (uint32_t)k;
+	}
+	w->g->inexact += 256 - cnt[best];
+	return ds_lpm_add(l, nets[0].prefix, 24, val[best]);
+}
+
+/* Build the LPM from the collected networks (in address order). */
 static void
 build_lpm(struct walk *w)
 {
 	uint32_t groups = count_groups(w);
-	struct ds_lpm *l;
+	struct ds_lpm *l = ds_lpm_create(groups < DS_LPM_EXT ? groups : DS_LPM_EXT);
+	int rc = 0;
 
-	if (groups > DS_LPM_EXT) {
-		fail(w, "%u /24s hold networks longer than /24; the table holds at most %u",
-		     groups, DS_LPM_EXT);
-		return;
-	}
-	l = ds_lpm_create(groups);
 	if (l == NULL) {
 		fail(w, "cannot allocate the lookup table: %s", strerror(errno));
 		return;
 	}
-	for (size_t i = 0; i < w->n_nets; i++) {
+	for (size_t i = 0, j; i < w->n_nets && rc == 0; i = j) {
 		const struct net *n = &w->nets[i];
-		int rc = ds_lpm_add(l, n->prefix, n->len, n->value);
 
-		if (rc < 0) {
-			fail(w, "adding network %u/%u: %s", n->prefix, n->len,
-			     strerror(-rc));
-			ds_lpm_free(l);
-			return;
+		j = i + 1;
+		if (n->len <= 24) {
+			rc = ds_lpm_add(l, n->prefix, n->len, n->value);
+			continue;
 		}
+		while (j < w->n_nets && w->nets[j].len > 24 &&
+		       w->nets[j].prefix >> 8 == n->prefix >> 8)
+			j++;
+		rc = add_long_run(w, l, n, j - i);
+	}
+	if (rc < 0) {
+		fail(w, "building the lookup table: %s", strerror(-rc));
+		ds_lpm_free(l);
+		return;
 	}
 	ds_lpm_freeze(l);
 	w->g->lpm = l;
@@ -490,6 +533,12 @@ uint64_t
 ds_geo_networks(const struct ds_geo *g)
 {
 	return g->networks;
+}
+
+uint64_t
+ds_geo_inexact(const struct ds_geo *g)
+{
+	return g->inexact;
 }
 
 uint64_t

@@ -5,7 +5,8 @@
  * walked with MMDB_read_node (the IPv4 subtree of an IPv6 database is 96
  * left branches below node 0); every data record is decoded once and each
  * network is written into a ds_lpm with the netmask the tree gives (networks
- * longer than /24 go to the LPM's /32 groups, so lookups stay exact).
+ * longer than /24 go to the LPM's /32 groups, so lookups stay exact for
+ * up to 2^15 /24s holding such networks; see ds_geo_inexact()).
  *
  * Two schemas are detected by looking at the data: GeoLite2 / GeoIP2
  * (`country.iso_code`, falling back to `registered_country.iso_code`) and the
@@ -43,6 +44,11 @@ const char *ds_geo_schema(const struct ds_geo *g);
 
 /* Networks compiled and bytes held, for logs and the memory report. */
 uint64_t ds_geo_networks(const struct ds_geo *g);
+
+/* Addresses whose answer differs from the database: 0 unless more than
+ * 2^15 /24s hold networks longer than /24 (the LPM's group limit); those
+ * beyond the limit get the country covering most of their addresses. */
+uint64_t ds_geo_inexact(const struct ds_geo *g);
 uint64_t ds_geo_bytes(const struct ds_geo *g);
 
 #endif
