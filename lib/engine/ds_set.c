@@ -246,6 +246,7 @@ ds_set_sensor_lpm(const struct ds_conf *c)
 				errno = EINVAL;
 				return NULL;
 			}
+	ds_lpm_freeze(l);
 	return l;
 }
 

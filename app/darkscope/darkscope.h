@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * darkscope application: shared state of the main (manager) lcore and the
+ * worker lcores.  Each worker owns one rx queue and two sketch sets; the
+ * hand-over protocol between a worker and the manager is in worker.c.
+ */
+#ifndef DARKSCOPE_H
+#define DARKSCOPE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "ds_conf.h"
+#include "ds_geo.h"
+#include "ds_lpm.h"
+#include "ds_report.h"
+#include "ds_set.h"
+
+#define DS_MAX_WORKERS 64
+#define DS_BURST_MAX 512
+
+enum ds_set_state { DS_SET_FREE = 0, DS_SET_OWNED = 1, DS_SET_RETIRED = 2 };
+
+#define DS_PERIOD_NONE (-1)
+#define DS_PERIOD_DONE INT64_MAX
+
+struct ds_worker {
+	unsigned id;
+	unsigned lcore;
+	uint16_t port;
+	uint16_t queue;
+	struct ds_set *set[2];
+	unsigned cur;			/* worker-private: the set it owns */
+	/* shared with the manager */
+	int state[2];			/* enum ds_set_state, acquire/release */
+	int64_t period;			/* published current period */
+	uint64_t last_rx_tsc;		/* relaxed: last non-empty burst */
+	uint64_t waits;			/* flips that waited for the manager */
+} __rte_cache_aligned;
+
+struct ds_app {
+	struct ds_conf *conf;
+	struct ds_lpm *sensors;
+	struct ds_geo *geo;
+	unsigned n_workers;
+	struct ds_worker workers[DS_MAX_WORKERS];
+	unsigned n_ports;
+	uint16_t ports[DS_CONF_MAX_PORTS];
+	int offline;			/* --pcap: stop at end of input */
+	int64_t target;			/* period workers must reach (acquire) */
+	uint64_t now_ns;		/* coarse wall clock for workers (relaxed) */
+	volatile int stop;		/* workers stop when set */
+	struct ds_set *acc;		/* manager: merge target */
+	struct ds_set *watch;		/* manager: master watched-port table */
+	uint64_t reports_written;
+	uint64_t report_failures;
+	uint64_t geo_reload_failures;
+	uint64_t packets_reported;
+	uint64_t *sensor_syn;		/* run totals per sensor, for the summary */
+	int64_t first_period, last_period;
+};
+
+extern volatile sig_atomic_t ds_force_quit;
+extern volatile sig_atomic_t ds_reload_geo;
+
+int ds_ports_init(struct ds_app *app);
+void ds_ports_close(struct ds_app *app);
+void ds_ports_stats(struct ds_app *app, struct ds_capture *out);
+
+int ds_worker_main(void *arg);
+int ds_manager_run(struct ds_app *app);
+
+static inline int64_t
+ds_period_of(const struct ds_conf *c, uint64_t ts_ns)
+{
+	return (int64_t)(ts_ns / 1000000000ull / c->period);
+}
+
+#endif

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Worker lcore: poll one rx queue in bursts, parse every frame, count it in
+ * the sketch set it owns.  No locks and no atomic read-modify-write per
+ * packet: the only shared words are written once per flip.
+ *
+ * Flip protocol (one writer per word):
+ *   worker:  state[cur] = RETIRED (release)      -- set handed to manager
+ *            wait until state[other] == FREE (acquire)
+ *            state[other] = OWNED; period = q (release)
+ *   manager: reads a RETIRED set only after seeing every worker's period
+ *            pass it; merges it, clears it, state = FREE (release).
+ * A worker flips at a burst boundary when the manager's target period is
+ * ahead of its set (wall clock; or, on the packet clock, while idle), and on
+ * the packet clock also inside a burst at the first packet of a later
+ * period, so every packet lands in the period of its timestamp.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include "darkscope.h"
+#include "ds_parse.h"
+
+static int ts_offset = -1;
+static uint64_t ts_flag;
+
+static void
+flip(struct ds_app *app, struct ds_worker *w, int64_t to)
+{
+	unsigned other = w->cur ^ 1;
+	int spun = 0;
+
+	__atomic_store_n(&w->state[w->cur], DS_SET_RETIRED, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&w->state[other], __ATOMIC_ACQUIRE) != DS_SET_FREE) {
+		spun = 1;
+		rte_pause();
+	}
+	w->waits += spun;
+	w->cur = other;
+	w->set[other]->period = to;
+	__atomic_store_n(&w->state[other], DS_SET_OWNED, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->period, to, __ATOMIC_RELEASE);
+	(void)app;
+}
+
+/* Packet timestamp in ns: the PMD's rx timestamp (pcap vdev gives the
+ * capture time), else the manager's wall clock. */
+static inline uint64_t
+pkt_ts(const struct rte_mbuf *m, uint64_t now)
+{
+	if (ts_offset >= 0 && (m->ol_flags & ts_flag)) {
+		uint64_t t = *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *);
+
+		/* pcap gives ns, some PMDs us */
+		return t < 100000000000000000ull ? t * 1000 : t;
+	}
+	return now;
+}
+
+/* Count pkts [0, n) on the packet clock, splitting at period changes. */
+static void
+count_packet_clock(struct ds_app *app, struct ds_worker *w, struct ds_pkt *pkts,
+		   uint64_t *ts, unsigned n)
+{
+	unsigned start = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct ds_set *s = w->set[w->cur];
+		int64_t p = ds_period_of(app->conf, ts[i]);
+
+		if (s->period == DS_PERIOD_NONE) {
+			s->period = p;
+			__atomic_store_n(&w->period, p, __ATOMIC_RELEASE);
+		} else if (p > s->period) {
+			ds_set_burst(s, app->sensors, pkts + start, i - start, ts[start]);
+			start = i;
+			flip(app, w, p);
+		} else if (p < s->period) {
+			s->late++;
+		}
+	}
+	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
+}
+
+int
+ds_worker_main(void *arg)
+{
+	struct ds_worker *w = arg;
+	struct ds_app *app = container_of(w, struct ds_app, workers[w->id]);
+	const int packet_clock = app->conf->clock == DS_CLOCK_PACKET;
+	const unsigned burst = app->conf->burst;
+	struct rte_mbuf *m[DS_BURST_MAX];
+	struct ds_pkt pkts[DS_BURST_MAX];
+	uint64_t ts[DS_BURST_MAX];
+
+	ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	{
+		int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+		ts_flag = bit >= 0 ? 1ull << bit : 0;
+	}
+	while (!app->stop) {
+		int64_t target = __atomic_load_n(&app->target, __ATOMIC_ACQUIRE);
+		struct ds_set *s = w->set[w->cur];
+		uint16_t nb, i;
+		uint64_t now;
+
+		nb = rte_eth_rx_burst(w->port, w->queue, m, (uint16_t)burst);
+		if (nb == 0) {
+			if (target != DS_PERIOD_NONE && (s->period == DS_PERIOD_NONE || s->period < target)) {
+				if (s->period == DS_PERIOD_NONE) {
+					s->period = target;
+					__atomic_store_n(&w->period, target, __ATOMIC_RELEASE);
+				} else {
+					flip(app, w, target);
+				}
+			}
+			continue;
+		}
+		now = __atomic_load_n(&app->now_ns, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->last_rx_tsc, rte_get_tsc_cycles(), __ATOMIC_RELAXED);
+		for (i = 0; i < nb && i < 4; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+		for (i = 0; i < nb; i++) {
+			if (i + 4 < nb)
+				rte_prefetch0(rte_pktmbuf_mtod(m[i + 4], void *));
+			ds_parse(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]),
+				 &pkts[i]);
+			ts[i] = packet_clock ? pkt_ts(m[i], now) : now;
+		}
+		if (packet_clock) {
+			count_packet_clock(app, w, pkts, ts, nb);
+		} else {
+			if (s->period < target)
+				flip(app, w, target);
+			ds_set_burst(w->set[w->cur], app->sensors, pkts, nb, now);
+		}
+		rte_pktmbuf_free_bulk(m, nb);
+	}
+	/* Hand the last set over and say we are done. */
+	__atomic_store_n(&w->state[w->cur], DS_SET_RETIRED, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->period, DS_PERIOD_DONE, __ATOMIC_RELEASE);
+	return 0;
+}

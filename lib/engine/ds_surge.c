@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Surge detection; see ds_surge.h.  The history is a ring of H x 65,536
+ * 32-bit counts plus a running sum per port, so the trailing mean costs one
+ * subtraction and one addition per port per period.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_surge.h"
+
+struct ds_surge {
+	const struct ds_conf *conf;
+	unsigned h;		/* ring length */
+	unsigned filled;	/* periods in the ring */
+	unsigned pos;
+	uint32_t *ring;		/* h * 65536 */
+	uint64_t *sum;		/* 65536 */
+};
+
+struct ds_surge *
+ds_surge_create(const struct ds_conf *c)
+{
+	struct ds_surge *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->conf = c;
+	g->h = c->surge_history;
+	g->ring = calloc((size_t)g->h * 65536, sizeof(uint32_t));
+	g->sum = calloc(65536, sizeof(uint64_t));
+	if (!g->ring || !g->sum) {
+		ds_surge_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+ds_surge_free(struct ds_surge *g)
+{
+	if (!g)
+		return;
+	free(g->ring);
+	free(g->sum);
+	free(g);
+}
+
+unsigned
+ds_surge_update(struct ds_surge *g, const struct ds_set *s,
+		struct ds_surge_event *ev, unsigned max)
+{
+	const struct ds_conf *c = g->conf;
+	uint32_t *slot = &g->ring[(size_t)g->pos * 65536];
+	unsigned port, i, n = 0;
+
+	for (port = 0; port < 65536; port++) {
+		uint64_t hash = ds_cm_port_hash((uint16_t)port), v = 0;
+		double mean;
+
+		for (i = 0; i < s->n_sensors; i++)
+			v += ds_cm_query(s->ports[i], hash);
+		mean = g->filled ? (double)g->sum[port] / g->filled : 0;
+		if (g->filled && n < max && v >= c->surge_min_packets &&
+		    (double)v > c->surge_factor * mean && !s->watch_slot[port]) {
+			ev[n].port = (uint16_t)port;
+			ev[n].packets = v;
+			ev[n].trailing_mean = mean;
+			n++;
+		}
+		if (g->filled == g->h)
+			g->sum[port] -= slot[port];
+		slot[port] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		g->sum[port] += slot[port];
+	}
+	if (g->filled < g->h)
+		g->filled++;
+	g->pos = (g->pos + 1) % g->h;
+	return n;
+}
