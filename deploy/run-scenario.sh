@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# `make run`: generate the built-in paper2014 scenario with darkgen, build its
+# GeoIP test database, run darkscope on it through the DPDK pcap vdev (one
+# report per day on the packet clock) and print where the reports are and a
+# short summary.  SCALE (default 0.05) sizes the scenario.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SCALE=${SCALE:-0.05}
+OUT=${OUT:-out}
+SCEN="$OUT/scenario"
+rm -rf "$SCEN" "$OUT/reports"
+mkdir -p "$SCEN"
+echo "== darkgen: paper2014 scenario at scale $SCALE -> $SCEN"
+"$BUILD/darkgen" --scenario paper2014 --out "$SCEN" --scale "$SCALE" --seed 1
+pcap=$(ls "$SCEN"/*.pcap | head -n 1)
+echo "== GeoIP test database (MaxMind writer, flat country_code schema) -> $SCEN/geo-flat.mmdb"
+perl tools/mkgeo.pl --schema flat --out "$SCEN/geo-flat.mmdb" "$SCEN/sources.tsv"
+echo "== darkscope --pcap $pcap -c config/darkscope.conf"
+"$BUILD/darkscope" --pcap "$pcap" -c config/darkscope.conf -o "$OUT/reports" -g "$SCEN/geo-flat.mmdb"
+echo
+echo "== reports: $OUT/reports/<period>/report.json (+ CSV tables); ground truth: $SCEN/truth.json"
+if command -v python3 >/dev/null; then
+	python3 tools/summarize.py "$OUT/reports" || true
+fi
