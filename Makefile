@@ -107,3 +107,35 @@ bench: deps
 
 clean:
 	rm -rf build build-san
+
+# ---------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/, docs/robustness.md): each libFuzzer harness is built
+# with clang from the lib/ sources it needs (not libds.a, which is built by
+# $(CC)), then run for FUZZ_TIME seconds on a scratch copy of its seed corpus.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_FLAGS   := -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer $(addprefix -I,$(LIB_DIRS))
+FUZZ_NAMES   := parse config geo $(if $(wildcard lib/archive/ds_archive.h),archive)
+FUZZ_SRC_parse   := lib/parse/ds_parse.c
+FUZZ_SRC_config  := lib/config/ds_conf.c
+FUZZ_SRC_geo     := lib/geo/ds_geo.c lib/lpm/ds_lpm.c
+FUZZ_SRC_archive := $(wildcard lib/archive/*.c)
+FUZZ_RUN_ARGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard lib/*/*.c lib/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) $< $(FUZZ_SRC_$*) $(LIB_LIBS) -o $@
+
+fuzz: check-pkgs $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  rm -rf $(FUZZ_BUILD)/work-$$n; mkdir -p $(FUZZ_BUILD)/work-$$n; \
+	  echo "fuzz_$$n: $(FUZZ_TIME) s on tests/fuzz/corpus/$$n"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	  $(FUZZ_BUILD)/fuzz_$$n $(FUZZ_RUN_ARGS) -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$n- \
+	    $(FUZZ_BUILD)/work-$$n tests/fuzz/corpus/$$n 2>$(FUZZ_BUILD)/fuzz_$$n.log || \
+	    { tail -n 60 $(FUZZ_BUILD)/fuzz_$$n.log; echo "fuzz_$$n: FAILED (log $(FUZZ_BUILD)/fuzz_$$n.log)"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz_$$n.log | sed "s/^/  fuzz_$$n /"; \
+	done
