@@ -139,3 +139,11 @@ fuzz: check-pkgs $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 	    { tail -n 60 $(FUZZ_BUILD)/fuzz_$$n.log; echo "fuzz_$$n: FAILED (log $(FUZZ_BUILD)/fuzz_$$n.log)"; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz_$$n.log | sed "s/^/  fuzz_$$n /"; \
 	done
+
+# bench/dpbench: data-path cycles per packet (issue 6); `make bench` builds it.
+$(BUILD)/dpbench: bench/dpbench.c $(BUILD)/libds.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) $< $(BUILD)/libds.a \
+	  $(DPDK_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+
+bench: $(BUILD)/dpbench

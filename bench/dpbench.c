@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * dpbench: cycles per packet of darkscope's data path alone (no PMD, no
+ * mbufs): frames from a pcap file are loaded into one buffer, then parsed
+ * and counted in bursts of 32 exactly as a worker does, many passes over the
+ * file, timed with the TSC.
+ *
+ *   dpbench [-r PASSES] [-j OUT.json] CONF PCAP
+ *
+ * Stages mirror ds_set.c (stage_one + count_scan) by calling the same
+ * sketch functions on the set's own sketches, so each analysis can be
+ * switched on cumulatively or alone (parse + sensor lookup + that one);
+ * "all = ds_set_burst" is the real function.  In the same run, two peers
+ * count the same key stream after the same parse + sensor lookup:
+ *   rte_member sketch (count-min mode, RTE_MEMBER_TYPE_SKETCH) keyed by
+ *   (sensor, destination port) - what our count-min keeps; and an exact
+ *   per-source rte_hash counter (key = source address).
+ * Cycles are TSC cycles (rte_rdtsc); the TSC rate is printed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_member.h>
+
+#include "ds_conf.h"
+#include "ds_hash.h"
+#include "ds_parse.h"
+#include "ds_set.h"
+
+#define BURST 32
+#define SLOT 64			/* bytes per frame in the buffer (60-byte frames) */
+
+enum {
+	F_LOOKUP = 1 << 0,	/* sensor lookup + class counters + source hash + hygiene */
+	F_CM = 1 << 1,		/* count-min over destination ports */
+	F_HLL = 1 << 2,		/* source HLLs (all, without excluded ports) */
+	F_BK = 1 << 3,		/* bottom-K overlap samples (all + watched port) */
+	F_TOOLS = 1 << 4,	/* tool labels + watched-port counters and HLLs */
+	F_TOPK = 1 << 5,	/* top-sources table */
+	F_FP = 1 << 6,		/* fingerprint table */
+	F_MEMBER = 1 << 7,	/* peer: rte_member sketch */
+	F_RTEHASH = 1 << 8,	/* peer: exact rte_hash per source */
+	F_REAL = 1 << 9,	/* ds_set_burst itself */
+};
+
+static uint8_t *frames;
+static uint32_t *lens;
+static unsigned n_frames;
+static uint64_t file_bytes;
+static struct rte_member_setsum *member;
+static struct rte_hash *exact;
+static uint64_t *exact_count;
+static volatile uint64_t sink;
+
+static int
+load_pcap(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t gh[24], rh[16];
+	unsigned cap = 1 << 16;
+	int swap;
+
+	if (!f)
+		return -errno;
+	if (fread(gh, 1, 24, f) != 24)
+		goto bad;
+	if (gh[0] == 0xd4 || gh[0] == 0x4d)
+		swap = 0;
+	else if (gh[0] == 0xa1)
+		swap = 1;
+	else
+		goto bad;
+	frames = malloc((size_t)cap * SLOT);
+	lens = malloc(cap * sizeof(*lens));
+	while (fread(rh, 1, 16, f) == 16) {
+		uint32_t incl;
+
+		memcpy(&incl, rh + 8, 4);
+		if (swap)
+			incl = __builtin_bswap32(incl);
+		if (n_frames == cap) {
+			cap *= 2;
+			frames = realloc(frames, (size_t)cap * SLOT);
+			lens = realloc(lens, cap * sizeof(*lens));
+		}
+		{
+			uint8_t buf[65536];
+			uint32_t keep = incl < SLOT ? incl : SLOT;
+
+			if (incl > sizeof(buf) || fread(buf, 1, incl, f) != incl)
+				goto bad;
+			memcpy(frames + (size_t)n_frames * SLOT, buf, keep);
+			lens[n_frames++] = keep;
+		}
+	}
+	file_bytes = (uint64_t)ftell(f);
+	fclose(f);
+	return n_frames ? 0 : -EINVAL;
+bad:
+	fclose(f);
+	return -EINVAL;
+}
+
+struct st {
+	uint64_t src_hash, port_hash;
+	int32_t sensor;
+};
+
+/* One burst through the stages in mask (ds_set.c order and prefetches). */
+static inline void
+burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint32_t *ln,
+      unsigned m, unsigned mask)
+{
+	struct ds_pkt pkts[BURST];
+	struct st st[BURST];
+	unsigned i, n = s->n_sensors;
+
+	for (i = 0; i < m; i++)
+		ds_parse(fr + (size_t)i * SLOT, ln[i], &pkts[i]);
+	if (mask & F_REAL) {
+		ds_set_burst(s, lpm, pkts, m, 1);
+		return;
+	}
+	if (!(mask & ~0u)) {
+		uint64_t x = 0;
+
+		for (i = 0; i < m; i++)
+			x += pkts[i].cls;
+		sink += x;
+		return;
+	}
+	for (i = 0; i < m; i++) {
+		const struct ds_pkt *p = &pkts[i];
+		unsigned h;
+
+		st[i].sensor = -1;
+		s->classes[p->cls]++;
+		if (p->cls > DS_CLASS_FRAGMENT)
+			continue;
+		st[i].sensor = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
+		if (st[i].sensor < 0 || p->cls != DS_CLASS_SCAN) {
+			st[i].sensor = -1;
+			continue;
+		}
+		s->sensor[st[i].sensor].cls[0]++;
+		st[i].src_hash = ds_hash_u32(p->src);
+		h = ds_hygiene(p->src, p->dst);
+		if (h && s->conf->hygiene_exclude) {
+			st[i].sensor = -1;
+			continue;
+		}
+		st[i].port_hash = ds_cm_port_hash(p->dport);
+		if (mask & F_CM)
+			ds_cm_prefetch(s->ports[st[i].sensor], st[i].port_hash);
+		if (mask & F_HLL)
+			ds_hll_prefetch(s->src[st[i].sensor], st[i].src_hash);
+	}
+	for (i = 0; i < m; i++) {
+		const struct ds_pkt *p = &pkts[i];
+		unsigned sn, slot, tools, t;
+
+		if (st[i].sensor < 0)
+			continue;
+		sn = (unsigned)st[i].sensor;
+		slot = s->watch_slot[p->dport];
+		if (mask & F_CM)
+			ds_cm_add(s->ports[sn], st[i].port_hash, 1);
+		if (mask & F_HLL) {
+			ds_hll_add(s->src[sn], st[i].src_hash);
+			if (!s->excluded[p->dport])
+				ds_hll_add(s->src_excl[sn], st[i].src_hash);
+		}
+		if (mask & F_BK) {
+			ds_bk_add(s->overlap, p->src, st[i].src_hash, sn);
+			if (slot)
+				ds_bk_add(s->watch_overlap[slot - 1], p->src, st[i].src_hash, sn);
+		}
+		if (mask & F_TOOLS) {
+			struct ds_sensor_stats *ss = &s->sensor[sn];
+
+			if (slot) {
+				ss->watch_packets[slot - 1]++;
+				ds_hll_add(s->watch_src[(slot - 1) * n + sn], st[i].src_hash);
+			}
+			tools = ds_set_tool_of(p);
+			for (t = 0; tools; t++, tools >>= 1)
+				if (tools & 1) {
+					ss->tool_packets[t]++;
+					ds_hll_add(s->tool_src[t * n + sn], st[i].src_hash);
+				}
+		}
+		if (mask & F_TOPK)
+			ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | p->src,
+				    st[i].src_hash ^ sn, ds_set_tool_of(p), 1);
+		if (mask & F_FP) {
+			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
+
+			ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), p->src, st[i].src_hash, sn,
+				  p->dport, p->dst, 1);
+		}
+		if (mask & F_MEMBER) {
+			uint32_t key = (sn << 16) | p->dport;
+
+			rte_member_add(member, &key, 1);
+		}
+		if (mask & F_RTEHASH) {
+			uint32_t key = p->src;
+			int32_t pos = rte_hash_lookup(exact, &key);
+
+			if (pos < 0)
+				pos = rte_hash_add_key(exact, &key);
+			if (pos >= 0)
+				exact_count[pos]++;
+		}
+	}
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	const char *name;
+	const char *group;
+	double min, median;
+};
+
+static struct result results[32];
+static unsigned n_results;
+
+static void
+measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const char *name,
+	unsigned mask, unsigned passes)
+{
+	uint64_t t[64];
+	unsigned r, base;
+
+	ds_set_clear(s);
+	for (r = 0; r <= passes; r++) {	/* pass 0 warms caches */
+		uint64_t t0 = rte_rdtsc_precise();
+
+		for (base = 0; base < n_frames; base += BURST) {
+			unsigned m = n_frames - base < BURST ? n_frames - base : BURST;
+
+			burst(s, lpm, frames + (size_t)base * SLOT, lens + base, m, mask);
+		}
+		if (r)
+			t[r - 1] = rte_rdtsc_precise() - t0;
+	}
+	qsort(t, passes, sizeof(t[0]), cmp_u64);
+	results[n_results].name = name;
+	results[n_results].group = group;
+	results[n_results].min = (double)t[0] / n_frames;
+	results[n_results].median = (double)t[passes / 2] / n_frames;
+	printf("  %-6s %-44s %7.1f cycles/pkt (median %.1f)\n", group, name,
+	       results[n_results].min, results[n_results].median);
+	n_results++;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { "dpbench", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+			"-l", "1", "--log-level=*:error", NULL };
+	unsigned passes = 7, i;
+	const char *json = NULL;
+	char err[600];
+	struct ds_conf *conf;
+	struct ds_lpm *lpm;
+	struct ds_set *s;
+	int opt, rc;
+	FILE *jf;
+
+	while ((opt = getopt(argc, argv, "r:j:l:")) != -1) {
+		switch (opt) {
+		case 'r': passes = (unsigned)atoi(optarg); break;
+		case 'j': json = optarg; break;
+		case 'l': eal[7] = optarg; break;
+		default: goto usage;
+		}
+	}
+	if (argc - optind != 2 || passes < 1 || passes > 64)
+		goto usage;
+	conf = ds_conf_load(argv[optind], err, sizeof(err));
+	if (!conf) {
+		fprintf(stderr, "dpbench: %s\n", err);
+		return 2;
+	}
+	if ((rc = load_pcap(argv[optind + 1])) != 0) {
+		fprintf(stderr, "dpbench: %s: cannot read pcap (%s)\n", argv[optind + 1], strerror(-rc));
+		return 2;
+	}
+	if (rte_eal_init(9, eal) < 0) {
+		fprintf(stderr, "dpbench: EAL init failed\n");
+		return 1;
+	}
+	lpm = ds_set_sensor_lpm(conf);
+	s = ds_set_create(conf);
+	if (!lpm || !s) {
+		fprintf(stderr, "dpbench: cannot build the sensor table or the set\n");
+		return 1;
+	}
+	{
+		struct rte_member_parameters mp = {
+			.name = "dpbench_cm", .type = RTE_MEMBER_TYPE_SKETCH,
+			.key_len = 4, .error_rate = 0.001f, .sample_rate = 1.0f,
+			.top_k = 10, .extra_flag = 0, .socket_id = 0, .prim_hash_seed = 1,
+			.sec_hash_seed = 2,
+		};
+		struct rte_hash_parameters hp = {
+			.name = "dpbench_exact", .entries = 1 << 20, .key_len = 4,
+			.hash_func = rte_hash_crc, .hash_func_init_val = 0, .socket_id = 0,
+		};
+
+		member = rte_member_create(&mp);
+		exact = rte_hash_create(&hp);
+		exact_count = calloc(1 << 20, sizeof(uint64_t));
+		if (!member || !exact || !exact_count) {
+			fprintf(stderr, "dpbench: cannot create rte_member / rte_hash: %s\n",
+				rte_strerror(rte_errno));
+			return 1;
+		}
+	}
+	printf("dpbench: %s, %u frames (%.1f MB file), %u sensors, %u passes, TSC %.3f GHz\n",
+	       argv[optind + 1], n_frames, (double)file_bytes / 1e6, conf->n_sensors, passes,
+	       (double)rte_get_tsc_hz() / 1e9);
+	measure(s, lpm, "cum", "parse", 0, passes);
+	measure(s, lpm, "cum", "+ sensor lookup, class counters, hash, hygiene", F_LOOKUP, passes);
+	measure(s, lpm, "cum", "+ count-min", F_LOOKUP | F_CM, passes);
+	measure(s, lpm, "cum", "+ HLL", F_LOOKUP | F_CM | F_HLL, passes);
+	measure(s, lpm, "cum", "+ overlap sample (bottom-K)", F_LOOKUP | F_CM | F_HLL | F_BK, passes);
+	measure(s, lpm, "cum", "+ tools, watched ports", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS, passes);
+	measure(s, lpm, "cum", "+ top sources", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK, passes);
+	measure(s, lpm, "cum", "+ fingerprints", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK | F_FP, passes);
+	measure(s, lpm, "all", "parse + ds_set_burst (all analyses)", F_REAL, passes);
+	measure(s, lpm, "alone", "count-min", F_LOOKUP | F_CM, passes);
+	measure(s, lpm, "alone", "HLL", F_LOOKUP | F_HLL, passes);
+	measure(s, lpm, "alone", "overlap sample", F_LOOKUP | F_BK, passes);
+	measure(s, lpm, "alone", "tools, watched ports", F_LOOKUP | F_TOOLS, passes);
+	measure(s, lpm, "alone", "top sources", F_LOOKUP | F_TOPK, passes);
+	measure(s, lpm, "alone", "fingerprints", F_LOOKUP | F_FP, passes);
+	measure(s, lpm, "peer", "rte_member sketch (count-min)", F_LOOKUP | F_MEMBER, passes);
+	measure(s, lpm, "peer", "exact rte_hash per source", F_LOOKUP | F_RTEHASH, passes);
+	printf("  set: %.2f MiB of sketches per set (%.1f KiB per sensor), 2 sets per worker\n",
+	       (double)ds_set_bytes(s) / 1048576.0, (double)ds_set_bytes(s) / conf->n_sensors / 1024.0);
+	if (json && (jf = fopen(json, "w"))) {
+		fprintf(jf, "{\n  \"pcap\": \"%s\", \"frames\": %u, \"file_bytes\": %llu,\n"
+			"  \"sensors\": %u, \"passes\": %u, \"tsc_hz\": %llu,\n"
+			"  \"set_bytes\": %llu, \"worker_sketch_bytes\": %llu,\n  \"results\": [\n",
+			argv[optind + 1], n_frames, (unsigned long long)file_bytes, conf->n_sensors,
+			passes, (unsigned long long)rte_get_tsc_hz(),
+			(unsigned long long)ds_set_bytes(s), 2ull * ds_set_bytes(s));
+		for (i = 0; i < n_results; i++)
+			fprintf(jf, "    {\"group\": \"%s\", \"name\": \"%s\", \"cycles_min\": %.2f, \"cycles_median\": %.2f}%s\n",
+				results[i].group, results[i].name, results[i].min, results[i].median,
+				i + 1 < n_results ? "," : "");
+		fprintf(jf, "  ]\n}\n");
+		fclose(jf);
+	}
+	(void)sink;
+	return 0;
+usage:
+	fprintf(stderr, "usage: dpbench [-r PASSES] [-j OUT.json] [-l LCORE] CONF PCAP\n");
+	return 2;
+}
