@@ -38,6 +38,7 @@ struct ds_worker {
 	int64_t period;			/* published current period */
 	uint64_t last_rx_tsc;		/* relaxed: last non-empty burst */
 	uint64_t waits;			/* flips that waited for the manager */
+	int drained;			/* offline: input over on this queue */
 } __rte_cache_aligned;
 
 struct ds_app {

@@ -20,6 +20,7 @@
 #include <rte_pause.h>
 
 #include "darkscope.h"
+#include "ds_archive.h"
 #include "ds_surge.h"
 
 #define PENDING_MAX 64
@@ -142,6 +143,15 @@ report(struct mgr *g, int64_t p, int final)
 			g->last_stats.rx_packets -= x.capture.rx_packets - counted;
 			x.capture.rx_packets = counted;
 		}
+	}
+	if (c->archive_dir[0]) {
+		int64_t now = app->offline ? x.end : (int64_t)time(NULL);
+		int rc;
+
+		if (ds_archive_write(app->acc, x.start, x.end, c->archive_dir, err, sizeof(err)))
+			fprintf(stderr, "darkscope: archive of period %lld not written: %s\n", (long long)p, err);
+		else if ((rc = ds_archive_rollup(c->archive_dir, c->archive_keep_days, now, err, sizeof(err))) < 0)
+			fprintf(stderr, "darkscope: archive roll-up failed: %s\n", err);
 	}
 	r = ds_report_build(app->acc, &x);
 	app->packets_reported += ds_set_packets(app->acc);
@@ -281,20 +291,16 @@ reload_geo(struct ds_app *app)
 		app->conf->geoip, (unsigned long long)ds_geo_networks(g));
 }
 
-/* Offline: input is over when every queue has been empty for a while. */
+/* Offline: input is over when every worker found its queue drained. */
 static int
-input_done(struct ds_app *app, uint64_t idle_cycles)
+input_done(struct ds_app *app)
 {
-	uint64_t now = rte_get_tsc_cycles(), last = 0;
 	unsigned i;
 
-	for (i = 0; i < app->n_workers; i++) {
-		uint64_t t = __atomic_load_n(&app->workers[i].last_rx_tsc, __ATOMIC_RELAXED);
-
-		if (t > last)
-			last = t;
-	}
-	return now - (last ? last : now - idle_cycles - 1) > idle_cycles && last;
+	for (i = 0; i < app->n_workers; i++)
+		if (!__atomic_load_n(&app->workers[i].drained, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
 }
 
 int
@@ -302,7 +308,7 @@ ds_manager_run(struct ds_app *app)
 {
 	struct mgr g = { .app = app, .next = DS_PERIOD_NONE };
 	const struct ds_conf *c = app->conf;
-	uint64_t hz = rte_get_tsc_hz(), start_tsc = rte_get_tsc_cycles(), tick = 0;
+	uint64_t hz = rte_get_tsc_hz(), tick = 0;
 	unsigned i;
 
 	g.surge = ds_surge_create(c);
@@ -336,10 +342,8 @@ ds_manager_run(struct ds_app *app)
 			g.last_retry_tsc = t;
 			retry_pending(&g);
 		}
-		if (app->offline && t - start_tsc > hz / 2 && input_done(app, hz / 4))
+		if (app->offline && input_done(app))
 			break;
-		if (app->offline && !app->workers[0].last_rx_tsc && t - start_tsc > 5 * hz)
-			break;	/* no packet at all */
 		if ((++tick & 0x3ff) == 0)
 			rte_delay_us_sleep(100);
 		else

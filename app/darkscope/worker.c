@@ -96,6 +96,7 @@ ds_worker_main(void *arg)
 	struct rte_mbuf *m[DS_BURST_MAX];
 	struct ds_pkt pkts[DS_BURST_MAX];
 	uint64_t ts[DS_BURST_MAX];
+	uint64_t empty = 0, last_rx = rte_get_tsc_cycles(), hz = rte_get_tsc_hz();
 
 	ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
 	{
@@ -111,6 +112,11 @@ ds_worker_main(void *arg)
 
 		nb = rte_eth_rx_burst(w->port, w->queue, m, (uint16_t)burst);
 		if (nb == 0) {
+			/* offline: a pcap queue is empty only at end of file;
+			 * count our own empty polls, so being descheduled by
+			 * the OS is never mistaken for the end */
+			if (app->offline && ++empty >= 10000 && rte_get_tsc_cycles() - last_rx > hz / 5)
+				__atomic_store_n(&w->drained, 1, __ATOMIC_RELEASE);
 			if (target != DS_PERIOD_NONE && (s->period == DS_PERIOD_NONE || s->period < target)) {
 				if (s->period == DS_PERIOD_NONE) {
 					s->period = target;
@@ -122,7 +128,9 @@ ds_worker_main(void *arg)
 			continue;
 		}
 		now = __atomic_load_n(&app->now_ns, __ATOMIC_RELAXED);
-		__atomic_store_n(&w->last_rx_tsc, rte_get_tsc_cycles(), __ATOMIC_RELAXED);
+		empty = 0;
+		last_rx = rte_get_tsc_cycles();
+		__atomic_store_n(&w->last_rx_tsc, last_rx, __ATOMIC_RELAXED);
 		for (i = 0; i < nb && i < 4; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
 		for (i = 0; i < nb; i++) {

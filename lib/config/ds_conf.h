@@ -30,7 +30,7 @@
 #define DS_CONF_DEF_OVERLAP_K 65536
 #define DS_CONF_DEF_WATCH_K 16384
 #define DS_CONF_DEF_FP_MIN_SOURCES 10
-#define DS_CONF_DEF_FP_TABLE 65536
+#define DS_CONF_DEF_FP_TABLE 262144
 #define DS_CONF_DEF_FP_DETAIL 1024
 #define DS_CONF_DEF_FP_HLL_P 10
 #define DS_CONF_DEF_TOPSRC_LOG2 14
@@ -44,6 +44,7 @@
 #define DS_CONF_DEF_BURST 32
 #define DS_CONF_DEF_RXD 1024
 #define DS_CONF_DEF_MBUFS 16383
+#define DS_CONF_DEF_ARCHIVE_KEEP_DAYS 7
 
 struct ds_conf_prefix {
 	uint32_t addr;		/* host order, host bits zero */
@@ -119,6 +120,10 @@ struct ds_conf {
 	double local_share;
 	double local_ratio;
 	bool hygiene_exclude;
+
+	/* archive (issue 5) */
+	unsigned archive_keep_days;	/* per-period files kept, then daily; 0 = never roll up */
+	char site[DS_CONF_NAME_LEN];	/* site name stored in archives, "" = none */
 };
 
 /* Load and validate path.  Returns NULL and writes
