@@ -34,8 +34,12 @@ fail(struct ctx *x, const config_setting_t *s, const char *key, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(x->err, x->errlen, "%s:%d: %s: %s", x->file,
-		 s ? config_setting_source_line(s) : 0, key, msg);
+	int line = s ? config_setting_source_line(s) : 0;
+
+	if (line > 0)
+		snprintf(x->err, x->errlen, "%s:%d: %s: %s", x->file, line, key, msg);
+	else	/* a missing key has no line */
+		snprintf(x->err, x->errlen, "%s: %s: %s", x->file, key, msg);
 	return -EINVAL;
 }
 
@@ -400,15 +404,19 @@ load_period(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 static int
 load_output(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 {
-	static const char *const keys[] = { "directory", "formats", "archive", NULL };
+	static const char *const keys[] = { "directory", "formats", "archive", "archive_keep_days", "site", NULL };
+	uint64_t keep = c->archive_keep_days;
 	const config_setting_t *f;
 	int rc, i;
 
 	if ((rc = check_keys(x, g, "output", keys)))
 		return rc;
 	if ((rc = get_string(x, g, "directory", c->out_dir, sizeof(c->out_dir))) ||
-	    (rc = get_string(x, g, "archive", c->archive_dir, sizeof(c->archive_dir))))
+	    (rc = get_string(x, g, "archive", c->archive_dir, sizeof(c->archive_dir))) ||
+	    (rc = get_string(x, g, "site", c->site, sizeof(c->site))) ||
+	    (rc = get_uint(x, g, "archive_keep_days", 0, 3650, &keep)))
 		return rc;
+	c->archive_keep_days = (unsigned)keep;
 	f = config_setting_get_member(g, "formats");
 	if (!f)
 		return 0;
@@ -542,6 +550,7 @@ ds_conf_default(void)
 	c->clock = DS_CLOCK_WALL;
 	strcpy(c->out_dir, "reports");
 	c->formats = DS_FMT_JSON | DS_FMT_CSV;
+	c->archive_keep_days = DS_CONF_DEF_ARCHIVE_KEEP_DAYS;
 	c->cm_width_log2 = 12;
 	c->cm_depth = DS_CONF_DEF_CM_DEPTH;
 	c->hll_p = DS_CONF_DEF_HLL_P;
