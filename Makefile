@@ -23,7 +23,7 @@ PC_PKG_libpcap      := libpcap-dev
 
 LIB_DIRS := $(sort $(dir $(wildcard lib/*/*.h)))
 LIB_SRC  := $(wildcard lib/*/*.c)
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+LIB_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 BASE_CFLAGS := $(OPT) -std=gnu11 $(WARN) -march=native -fno-strict-aliasing \
@@ -78,10 +78,11 @@ $(BUILD)/darkscope: $(wildcard app/darkscope/*.c app/darkscope/*.h) $(BUILD)/lib
 	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) -Iapp/darkscope \
 	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
 
-$(BUILD)/darkgen: $(wildcard app/darkgen/*.c app/darkgen/*.h) $(BUILD)/libds.a
+# darkgen is independent of lib/ on purpose (it checks darkscope): no libds.a.
+$(BUILD)/darkgen: $(wildcard app/darkgen/*.c app/darkgen/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) -Iapp/darkgen \
-	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+	  $(filter %.c,$^) $(DPDK_LIBS) $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
 
 $(BUILD)/darkscope-report: $(wildcard app/darkscope-report/*.c app/darkscope-report/*.h) $(BUILD)/libds.a
 	@mkdir -p $(dir $@)

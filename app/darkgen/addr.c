@@ -123,16 +123,15 @@ dg_addr_in_prefix_hosts(const struct dg_prefix *p, uint64_t h)
 	return host_addr(p, dg_below(h, prefix_hosts(p)));
 }
 
-/* Keyed permutation of [0, 2^bits). */
-static uint64_t
-perm_pow2(uint64_t x, int bits, uint64_t key)
+/* Keyed permutation of [0, 2^bits): odd multiply, add, xorshift rounds. */
+static inline uint64_t
+perm_pow2(uint64_t x, int bits, const uint64_t *rk)
 {
 	uint64_t mask = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
 	int sh = bits / 2 > 0 ? bits / 2 : 1;
 
 	for (int r = 0; r < 4; r++) {
-		uint64_t k = dg_mix64(key + r);
-		x = (x * (k | 1) + (k >> 17)) & mask;
+		x = (x * (rk[r] | 1) + (rk[r] >> 17)) & mask;
 		x ^= x >> sh;
 	}
 	return x;
@@ -142,13 +141,16 @@ perm_pow2(uint64_t x, int bits, uint64_t key)
 static uint64_t
 perm_n(uint64_t x, uint64_t n, uint64_t key)
 {
+	uint64_t k = dg_mix64(key);
+	uint64_t rk[4] = {k, k * 0x9e3779b97f4a7c15ULL, dg_rotl(k, 21) ^ 0xbf58476d1ce4e5b9ULL,
+			  dg_rotl(k, 43) * 0x94d049bb133111ebULL};
 	int bits = 1;
 
 	while ((1ULL << bits) < n)
 		bits++;
 	x %= n;
 	do
-		x = perm_pow2(x, bits, key);
+		x = perm_pow2(x, bits, rk);
 	while (x >= n);
 	return x;
 }

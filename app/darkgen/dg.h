@@ -181,6 +181,8 @@ struct dg_truth;
 struct dg_truth *dg_truth_create(const struct dg_scenario *s);
 void dg_truth_free(struct dg_truth *t);
 void dg_truth_add(struct dg_truth *t, const struct dg_event *e, int day);
+/* Warms the cache for a later dg_truth_add() of e. */
+void dg_truth_prefetch(const struct dg_truth *t, const struct dg_event *e);
 void dg_truth_day_end(struct dg_truth *t, int day);
 int dg_truth_write(struct dg_truth *t, const char *path);
 int dg_kind_class(int kind);

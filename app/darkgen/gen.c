@@ -377,6 +377,9 @@ write_day(struct gen *g, int day, struct dg_sink *sinks, int nsinks,
 		uint64_t lo = i * DG_DAY_US / n, hi = (i + 1) * DG_DAY_US / n;
 		uint64_t ts = t0 + lo + dg_rng_below(&g->rng, hi - lo);
 		uint32_t len = dg_frame_build(e, buf);
+
+		if (t && i + 8 < n)
+			dg_truth_prefetch(t, e + 8);
 		for (int k = 0; k < nsinks; k++)
 			if (sinks[k].emit(sinks[k].ctx, buf, len, ts))
 				return -EIO;

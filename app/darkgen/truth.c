@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "dg.h"
+#include "srcmap.h"
 #include "u32map.h"
 
 static const char *kind_names[DG_K_COUNT] = {
@@ -39,7 +40,7 @@ static const char *tool_names[3] = {"mirai", "zmap", "masscan"};
 
 struct per_sensor {
 	uint64_t syn, excl445;
-	uint64_t *ports;           /* 65536 */
+	uint32_t *ports;           /* 65536 */
 	uint64_t *day_pk, *mon_pk;
 	uint32_t *day_src, *mon_src;
 };
@@ -52,7 +53,7 @@ struct watch_t {
 struct fp_t {
 	uint64_t pk[DG_MAX_SENSORS];
 	struct u32map src;
-	uint64_t *ports;           /* 65536 */
+	uint32_t *ports;           /* 65536 */
 };
 
 struct tool_t {
@@ -64,10 +65,11 @@ struct dg_truth {
 	const struct dg_scenario *s;
 	uint64_t total, cls[DG_C_COUNT], noise[DG_K_COUNT];
 	struct per_sensor sn[DG_MAX_SENSORS];
-	struct u32map all, excl445, day, month;
+	struct srcmap src;
 	struct watch_t w[DG_MAX_WATCH];
 	struct fp_t fp[DG_MAX_FP];
 	struct tool_t tool[3];
+	uint8_t *watch_of;         /* per port: 1 if watched */
 	int nmonths;
 	int *month_of;             /* per day */
 	char (*mon_label)[8];
@@ -138,14 +140,19 @@ init_sensor(struct per_sensor *p, int ndays, int nmonths)
 static int
 init_maps(struct dg_truth *t)
 {
-	int rc = u32map_init(&t->all, 1 << 16) | u32map_init(&t->excl445, 1 << 16) |
-		 u32map_init(&t->day, 1 << 14) | u32map_init(&t->month, 1 << 16);
+	int rc = srcmap_init(&t->src, 1 << 16);
+
+	t->watch_of = calloc(65536, 1);
+	if (!t->watch_of)
+		return -ENOMEM;
+	for (int i = 0; i < t->s->nwatch; i++)
+		t->watch_of[t->s->watch[i]] = 1;
 
 	for (int i = 0; i < t->s->nwatch; i++)
 		rc |= u32map_init(&t->w[i].all, 1 << 12) | u32map_init(&t->w[i].win, 1 << 12);
 	for (int i = 0; i < t->s->nfp; i++) {
 		rc |= u32map_init(&t->fp[i].src, 1 << 10);
-		t->fp[i].ports = calloc(65536, sizeof(uint64_t));
+		t->fp[i].ports = calloc(65536, sizeof(uint32_t));
 		rc |= t->fp[i].ports ? 0 : -ENOMEM;
 	}
 	for (int i = 0; i < 3; i++)
@@ -185,10 +192,8 @@ dg_truth_free(struct dg_truth *t)
 		free(t->sn[i].mon_pk);
 		free(t->sn[i].mon_src);
 	}
-	u32map_free(&t->all);
-	u32map_free(&t->excl445);
-	u32map_free(&t->day);
-	u32map_free(&t->month);
+	srcmap_free(&t->src);
+	free(t->watch_of);
 	for (int i = 0; i < DG_MAX_WATCH; i++) {
 		u32map_free(&t->w[i].all);
 		u32map_free(&t->w[i].win);
@@ -249,6 +254,36 @@ add_tools(struct dg_truth *t, const struct dg_event *e, uint8_t bit)
 }
 
 void
+dg_truth_prefetch(const struct dg_truth *t, const struct dg_event *e)
+{
+	srcmap_prefetch(&t->src, e->src);
+}
+
+static void
+add_source(struct dg_truth *t, const struct dg_event *e, int day)
+{
+	struct per_sensor *p = &t->sn[e->sensor];
+	struct srcslot *sl = srcmap_get(&t->src, e->src);
+	uint8_t bit = (uint8_t)(1u << e->sensor);
+	uint16_t last;
+
+	if (!sl) {
+		t->oom = -ENOMEM;
+		return;
+	}
+	sl->mask |= bit;
+	if (e->dport != 445)
+		sl->ex445 |= bit;
+	last = sl->last[e->sensor];
+	if (last == day + 1)
+		return;
+	p->day_src[day]++;
+	if (!last || t->month_of[last - 1] != t->month_of[day])
+		p->mon_src[t->month_of[day]]++;
+	sl->last[e->sensor] = (uint16_t)(day + 1);
+}
+
+void
 dg_truth_add(struct dg_truth *t, const struct dg_event *e, int day)
 {
 	struct per_sensor *p;
@@ -266,42 +301,47 @@ dg_truth_add(struct dg_truth *t, const struct dg_event *e, int day)
 	p->ports[e->dport]++;
 	p->day_pk[day]++;
 	p->mon_pk[t->month_of[day]]++;
-	t->oom |= u32map_or(&t->all, e->src, bit) | u32map_or(&t->day, e->src, bit) |
-		  u32map_or(&t->month, e->src, bit);
-	if (e->dport != 445) {
-		p->excl445++;
-		t->oom |= u32map_or(&t->excl445, e->src, bit);
-	}
-	add_watch(t, e, day, bit);
+	p->excl445 += e->dport != 445;
+	add_source(t, e, day);
+	if (t->watch_of[e->dport])
+		add_watch(t, e, day, bit);
 	add_fp(t, e, bit);
 	add_tools(t, e, bit);
 }
 
-static void
-count_bits(const struct u32map *m, uint32_t *out)
-{
-	for (uint32_t i = 0; i < m->cap; i++)
-		for (int b = 0; m->keys[i] && b < DG_MAX_SENSORS; b++)
-			out[b] += m->vals[i] >> b & 1;
-}
-
+/* Day ends need nothing: srcmap counts new sources of the day as they come. */
 void
 dg_truth_day_end(struct dg_truth *t, int day)
 {
-	uint32_t cnt[DG_MAX_SENSORS] = {0};
-	int m = t->month_of[day];
+	(void)t;
+	(void)day;
+}
 
-	count_bits(&t->day, cnt);
-	for (int i = 0; i < t->s->nsensors; i++)
-		t->sn[i].day_src[day] = cnt[i];
-	u32map_clear(&t->day);
-	if (day + 1 < t->s->ndays && t->month_of[day + 1] == m)
-		return;
-	memset(cnt, 0, sizeof(cnt));
-	count_bits(&t->month, cnt);
-	for (int i = 0; i < t->s->nsensors; i++)
-		t->sn[i].mon_src[m] = cnt[i];
-	u32map_clear(&t->month);
+/* Sources seen at the sensors in bits, from the main table. */
+static uint64_t
+src_count(const struct srcmap *m, uint8_t bit, int ex445)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < m->cap; i++)
+		n += m->slot[i].key && ((ex445 ? m->slot[i].ex445 : m->slot[i].mask) & bit);
+	return n;
+}
+
+/* Copy of the main table's masks as a u32map, for the shared helpers. */
+static int
+src_as_map(const struct srcmap *m, struct u32map *out)
+{
+	uint32_t cap = 1024;
+
+	while (cap < 2 * m->n + 2)
+		cap *= 2;
+	if (u32map_init(out, cap))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < m->cap; i++)
+		if (m->slot[i].key && u32map_or(out, m->slot[i].key, m->slot[i].mask))
+			return -ENOMEM;
+	return 0;
 }
 
 /* ---- JSON ---- */
@@ -414,7 +454,7 @@ cmp_port(const void *a, const void *b)
 
 /* Nonzero ports sorted by count desc, port asc; caller frees. */
 static struct port_count *
-sorted_ports(const uint64_t *ports, size_t *n)
+sorted_ports(const uint32_t *ports, size_t *n)
 {
 	struct port_count *v = malloc(65536 * sizeof(*v));
 	size_t k = 0;
@@ -495,7 +535,7 @@ prefixes_json(const struct dg_sensor *sn)
 }
 
 static json_t *
-sensor_json(const struct dg_truth *t, int i)
+sensor_json(const struct dg_truth *t, const struct u32map *all, int i)
 {
 	const struct dg_sensor *sn = &t->s->sensor[i];
 	const struct per_sensor *p = &t->sn[i];
@@ -507,14 +547,14 @@ sensor_json(const struct dg_truth *t, int i)
 	json_object_set_new(o, "prefixes", prefixes_json(sn));
 	json_object_set_new(o, "addresses", ju(sn->naddr));
 	json_object_set_new(o, "syn_packets", ju(p->syn));
-	json_object_set_new(o, "unique_sources", ju(count_with(&t->all, bit)));
+	json_object_set_new(o, "unique_sources", ju(src_count(&t->src, bit, 0)));
 	json_object_set(o, "top_ports", json_object_get(pj, "top_ports"));
 	json_object_set(o, "ports", json_object_get(pj, "ports"));
 	json_object_set_new(o, "excl_445", json_pack("{s:o,s:o}", "syn_packets", ju(p->excl445),
-						     "unique_sources", ju(count_with(&t->excl445, bit))));
+						     "unique_sources", ju(src_count(&t->src, bit, 1))));
 	json_object_set(o, "daily", json_object_get(sj, "daily"));
 	json_object_set(o, "monthly", json_object_get(sj, "monthly"));
-	json_object_set_new(o, "countries", countries_json(t->s, &t->all, bit, "country"));
+	json_object_set_new(o, "countries", countries_json(t->s, all, bit, "country"));
 	json_decref(pj);
 	json_decref(sj);
 	return o;
@@ -662,7 +702,7 @@ noise_json(const struct dg_truth *t)
 }
 
 static json_t *
-truth_json(const struct dg_truth *t)
+truth_json(const struct dg_truth *t, const struct u32map *all)
 {
 	const struct dg_scenario *s = t->s;
 	json_t *o = json_object(), *a;
@@ -680,8 +720,8 @@ truth_json(const struct dg_truth *t)
 	json_object_set_new(o, "noise", noise_json(t));
 	json_object_set_new(o, "sensors", a = json_array());
 	for (int i = 0; i < s->nsensors; i++)
-		json_array_append_new(a, sensor_json(t, i));
-	json_object_set_new(o, "overlap_all", spp_json(&t->all, s->nsensors));
+		json_array_append_new(a, sensor_json(t, all, i));
+	json_object_set_new(o, "overlap_all", spp_json(all, s->nsensors));
 	json_object_set_new(o, "watched_ports", a = json_array());
 	for (int i = 0; i < s->nwatch; i++)
 		json_array_append_new(a, watch_json(t, i));
@@ -700,9 +740,12 @@ dg_truth_write(struct dg_truth *t, const char *path)
 	json_t *o;
 	int rc;
 
-	if (t->oom)
+	struct u32map all;
+
+	if (t->oom || src_as_map(&t->src, &all))
 		return -ENOMEM;
-	o = truth_json(t);
+	o = truth_json(t, &all);
+	u32map_free(&all);
 	rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	return rc ? -EIO : 0;
