@@ -166,7 +166,7 @@ tool_header(struct gen *g, struct dg_event *e, int tool)
 			e->seq++;
 		e->ipid = (uint16_t)((e->dst ^ e->dport ^ e->seq) & 0xffff);
 		if (e->ipid == 54321) {
-			e->seq += 0x10000;
+			e->seq += e->seq + 1 == e->dst ? 2 : 1;
 			e->ipid = (uint16_t)((e->dst ^ e->dport ^ e->seq) & 0xffff);
 		}
 		e->win = tool == DG_TOOL_MASSCAN ? 1024 : 1025;
@@ -191,12 +191,34 @@ random_header(struct gen *g, struct dg_event *e)
 	e->flags = 0;
 }
 
+static int
+watched(const struct dg_scenario *s, uint16_t port)
+{
+	for (int i = 0; i < s->nwatch; i++)
+		if (s->watch[i] == port)
+			return 1;
+	return 0;
+}
+
+/* A random "other" port: never a watched port, so that the watched ports'
+ * sources are the planted ones. */
+static uint16_t
+other_port(struct gen *g)
+{
+	uint16_t p;
+
+	do
+		p = (uint16_t)(1 + dg_rng_below(&g->rng, 65535));
+	while (watched(g->s, p));
+	return p;
+}
+
 static uint16_t
 pick_port(struct gen *g, const struct dg_campaign *cp)
 {
 	uint16_t p = cp->port[dg_pick(cp->port_cum, cp->nport, dg_rng_next(&g->rng))];
 
-	return p ? p : (uint16_t)(1 + dg_rng_below(&g->rng, 65535));
+	return p ? p : other_port(g);
 }
 
 static int
@@ -329,7 +351,7 @@ noise_event(struct gen *g, int kind)
 	e->kind = (uint8_t)kind;
 	noise_addrs(g, e);
 	p = noise_ports[dg_rng_below(&g->rng, 8)];
-	e->dport = p ? p : (uint16_t)(1 + dg_rng_below(&g->rng, 65535));
+	e->dport = p ? p : other_port(g);
 	fix_rules(e, DG_TOOL_NONE, 1, 1);
 	return 0;
 }
