@@ -606,8 +606,12 @@ detail_merge_map(struct ds_fp *dst, uint32_t dd, const struct ds_fp *src, uint32
 	unsigned i, j;
 
 	for (i = 0; i < src->n_sensors; i++) {
-		uint8_t *r = detail_regs(dst, dd, map[i]);
+		uint8_t *r;
 		const uint8_t *q = detail_regs(src, sd, i);
+
+		if (map[i] == DS_FP_DROP)
+			continue;
+		r = detail_regs(dst, dd, map[i]);
 
 		dst->sensor_packets[(size_t)dd * dst->n_sensors + map[i]] +=
 			src->sensor_packets[(size_t)sd * src->n_sensors + i];
@@ -634,6 +638,11 @@ merge_slot_map(struct ds_fp *dst, const struct ds_fp *src, const struct slot *ss
 	uint64_t ts = ss->detail != NO_DETAIL ? src->details[ss->detail].first_ts : 0;
 	uint16_t fs = map[ss->first_sensor];
 
+	if (fs == DS_FP_DROP) {
+		if (ss->detail == NO_DETAIL)
+			return;		/* a singleton of a dropped sensor */
+		fs = 0;
+	}
 	if (!ds) {
 		dst->dropped += ss->count;
 		return;
@@ -667,7 +676,7 @@ ds_fp_merge_map(struct ds_fp *dst, const struct ds_fp *src, const uint16_t *map)
 	if (dst == NULL || src == NULL || dst == src || map == NULL || dst->hll_p != src->hll_p)
 		return -EINVAL;
 	for (i = 0; i < src->n_sensors; i++)
-		if (map[i] >= dst->n_sensors)
+		if (map[i] >= dst->n_sensors && map[i] != DS_FP_DROP)
 			return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (src->slots[i].count && src->slots[i].detail != NO_DETAIL)

@@ -19,6 +19,7 @@
 #ifndef DS_FP_H
 #define DS_FP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DS_FP_PORT_SLOTS 16
@@ -89,5 +90,21 @@ uint64_t ds_fp_evictions(const struct ds_fp *f);	/* singleton tuples displaced *
 uint64_t ds_fp_dropped(const struct ds_fp *f);	/* packets of tuples that found no slot */
 uint64_t ds_fp_detail_full(const struct ds_fp *f);	/* promotions refused: pool full */
 uint64_t ds_fp_bytes(const struct ds_fp *f);
+
+
+/* Serialization for the archive (docs/archive-format.md).  ds_fp_dump()
+ * writes into buf when len is large enough and returns the size it needs
+ * either way: a 48-byte header, the used detail records (with per-sensor
+ * packets and HLL registers), then the occupied slots. */
+size_t ds_fp_dump(const struct ds_fp *f, void *buf, size_t len);
+/* Replace f's content by a dump of a table of the same shape (slots,
+ * n_sensors, hll_p; detail pool at least as large).  -EINVAL on any
+ * inconsistency (f is then left cleared); never reads outside buf. */
+int ds_fp_load(struct ds_fp *f, const void *buf, size_t len);
+/* dst += src where src's sensor i is dst's sensor map[i] (DS_FP_DROP:
+ * not counted per sensor; tuple totals still include it); table sizes and
+ * sensor counts may differ, hll_p must agree.  0 or -EINVAL. */
+#define DS_FP_DROP 0xffffu
+int ds_fp_merge_map(struct ds_fp *dst, const struct ds_fp *src, const uint16_t *map);
 
 #endif

@@ -407,3 +407,123 @@ ds_bk_bytes(const struct ds_bk *b)
 {
 	return b->bytes;
 }
+
+/* ---- archive serialization (docs/archive-format.md) ---- */
+
+#define DS_BK_HDR 28
+
+size_t
+ds_bk_dump(const struct ds_bk *b, void *buf, size_t len)
+{
+	size_t esz = 12 + (size_t)b->nwords * 8;
+	size_t need = DS_BK_HDR + (size_t)b->n * esz, off;
+	uint8_t *p = buf;
+	uint32_t u, i;
+
+	if (buf == NULL || len < need)
+		return need;
+	memcpy(p, &b->k, 4);
+	memcpy(p + 4, &b->n_sensors, 4);
+	u = b->exact;
+	memcpy(p + 8, &u, 4);
+	memcpy(p + 12, &b->threshold, 8);
+	memcpy(p + 20, &b->n, 4);
+	u = 0;
+	memcpy(p + 24, &u, 4);
+	off = DS_BK_HDR;
+	for (i = 0; i < b->n; i++, off += esz) {
+		memcpy(p + off, &b->src[i], 4);
+		memcpy(p + off + 4, &b->hash[i], 8);
+		memcpy(p + off + 12, &b->bits[(size_t)i * b->nwords], (size_t)b->nwords * 8);
+	}
+	return need;
+}
+
+int
+ds_bk_load(struct ds_bk *b, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t k, ns, exact, n, i, j, e;
+	uint64_t thr, h;
+	size_t esz = 12 + (size_t)b->nwords * 8, off;
+
+	ds_bk_clear(b);
+	if (buf == NULL || len < DS_BK_HDR)
+		return -EINVAL;
+	memcpy(&k, p, 4);
+	memcpy(&ns, p + 4, 4);
+	memcpy(&exact, p + 8, 4);
+	memcpy(&thr, p + 12, 8);
+	memcpy(&n, p + 20, 4);
+	if (k != b->k || ns != b->n_sensors || exact > 1 || n >= b->cap ||
+	    len != DS_BK_HDR + (size_t)n * esz || (exact && thr != UINT64_MAX))
+		return -EINVAL;
+	b->threshold = thr;
+	b->exact = exact;
+	off = DS_BK_HDR;
+	for (i = 0; i < n; i++, off += esz) {
+		uint32_t src;
+
+		memcpy(&src, p + off, 4);
+		memcpy(&h, p + off + 4, 8);
+		if (h >= thr)
+			goto bad;
+		e = ds_bk_find_or_insert(b, src, h);
+		if (e != i)	/* duplicate entry */
+			goto bad;
+		memcpy(&b->bits[(size_t)e * b->nwords], p + off + 12, (size_t)b->nwords * 8);
+		/* bits beyond n_sensors must be zero */
+		if (b->n_sensors % 64) {
+			uint64_t last = b->bits[(size_t)e * b->nwords + b->nwords - 1];
+
+			if (last >> (b->n_sensors % 64))
+				goto bad;
+		}
+		for (j = 0; j < b->nwords; j++)
+			if (b->bits[(size_t)e * b->nwords + j])
+				break;
+		if (j == b->nwords)	/* a sampled source is seen somewhere */
+			goto bad;
+	}
+	return 0;
+bad:
+	ds_bk_clear(b);
+	return -EINVAL;
+}
+
+int
+ds_bk_merge_map(struct ds_bk *dst, const struct ds_bk *src, const uint16_t *map)
+{
+	uint32_t i, s;
+
+	if (dst == NULL || src == NULL || dst == src || map == NULL || dst->k != src->k)
+		return -EINVAL;
+	for (s = 0; s < src->n_sensors; s++)
+		if (map[s] >= dst->n_sensors && map[s] != DS_BK_DROP)
+			return -EINVAL;
+	if (src->threshold < dst->threshold) {
+		dst->threshold = src->threshold;
+		ds_bk_rebuild(dst);
+	}
+	dst->exact = dst->exact && src->exact;
+	for (i = 0; i < src->n; i++) {
+		uint64_t h = src->hash[i];
+		const uint64_t *sb = &src->bits[(size_t)i * src->nwords];
+		uint32_t e;
+
+		if (h >= dst->threshold)
+			continue;
+		for (s = 0; s < src->n_sensors; s++)
+			if ((sb[s / 64] >> (s % 64) & 1) && map[s] != DS_BK_DROP)
+				break;
+		if (s == src->n_sensors)
+			continue;	/* seen only at dropped sensors */
+		e = ds_bk_find_or_insert(dst, src->src[i], h);
+		for (s = 0; s < src->n_sensors; s++)
+			if ((sb[s / 64] >> (s % 64) & 1) && map[s] != DS_BK_DROP)
+				dst->bits[(size_t)e * dst->nwords + map[s] / 64] |= 1ULL << (map[s] % 64);
+		if (dst->n == dst->cap)
+			ds_bk_prune(dst);
+	}
+	return 0;
+}

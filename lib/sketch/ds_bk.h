@@ -22,6 +22,7 @@
 #define DS_BK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DS_BK_MAX_SENSORS 256
@@ -58,5 +59,23 @@ typedef int (*ds_bk_visit_fn)(uint32_t src, const uint64_t *bits, void *arg);
 int ds_bk_foreach(struct ds_bk *b, ds_bk_visit_fn fn, void *arg);
 
 uint64_t ds_bk_bytes(const struct ds_bk *b);
+
+
+/* Serialization for the archive (docs/archive-format.md).  ds_bk_dump()
+ * writes the sample into buf when len is large enough and returns the size
+ * it needs either way.  Little-endian: k, n_sensors (u32), exact (u32),
+ * threshold (u64), n (u32), then n entries {src u32, hash u64,
+ * ceil(n_sensors/64) bitmap words u64}. */
+size_t ds_bk_dump(const struct ds_bk *b, void *buf, size_t len);
+/* Replace b's content by a dump of a sample with the same k and n_sensors.
+ * Every count and value is validated: -EINVAL on any inconsistency (b is
+ * then left cleared), never reads outside buf[0..len). */
+int ds_bk_load(struct ds_bk *b, const void *buf, size_t len);
+/* Like ds_bk_merge() for samples with different sensor sets: src's sensor
+ * i becomes dst's sensor map[i] (< dst's n_sensors, or DS_BK_DROP: its
+ * bits are dropped, and sources seen only there).  Same k required.
+ * 0 or -EINVAL. */
+#define DS_BK_DROP 0xffffu
+int ds_bk_merge_map(struct ds_bk *dst, const struct ds_bk *src, const uint16_t *map);
 
 #endif

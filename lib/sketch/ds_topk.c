@@ -299,3 +299,140 @@ ds_topk_bytes(const struct ds_topk *t)
 {
 	return 64 + ds_topk_nbuckets(t) * sizeof(struct ds_topk_bucket);
 }
+
+/* ---- archive serialization (docs/archive-format.md) ---- */
+
+#define DS_TOPK_ESZ 40
+
+size_t
+ds_topk_dump(const struct ds_topk *t, void *buf, size_t len)
+{
+	size_t nb = ds_topk_nbuckets(t), b, need, off = 16;
+	uint8_t *p = buf;
+	uint32_t n = 0, i, u;
+
+	for (b = 0; b < nb; b++)
+		for (i = 0; i < DS_TOPK_WAYS; i++)
+			n += t->b[b].key[i] != 0;
+	need = 16 + (size_t)n * DS_TOPK_ESZ;
+	if (buf == NULL || len < need)
+		return need;
+	memcpy(p, &t->capacity_log2, 4);
+	memcpy(p + 4, &n, 4);
+	memcpy(p + 8, &t->evictions, 8);
+	for (b = 0; b < nb; b++)
+		for (i = 0; i < DS_TOPK_WAYS; i++) {
+			const struct ds_topk_bucket *bk = &t->b[b];
+
+			if (bk->key[i] == 0)
+				continue;
+			u = (uint32_t)(b * DS_TOPK_WAYS + i);
+			memcpy(p + off, &u, 4);
+			memcpy(p + off + 4, &bk->flags[i], 4);
+			memcpy(p + off + 8, &bk->key[i], 8);
+			memcpy(p + off + 16, &bk->count[i], 8);
+			memcpy(p + off + 24, &bk->first[i], 8);
+			memcpy(p + off + 32, &bk->last[i], 8);
+			off += DS_TOPK_ESZ;
+		}
+	return need;
+}
+
+int
+ds_topk_load(struct ds_topk *t, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t cap, n, i, slot, prev = 0;
+	size_t off = 16;
+
+	ds_topk_clear(t);
+	if (buf == NULL || len < 16)
+		return -EINVAL;
+	memcpy(&cap, p, 4);
+	memcpy(&n, p + 4, 4);
+	if (cap != t->capacity_log2 || n > (1u << cap) ||
+	    len != 16 + (size_t)n * DS_TOPK_ESZ)
+		return -EINVAL;
+	memcpy(&t->evictions, p + 8, 8);
+	for (i = 0; i < n; i++, off += DS_TOPK_ESZ) {
+		struct ds_topk_bucket *bk;
+		unsigned w;
+
+		memcpy(&slot, p + off, 4);
+		/* strictly increasing slots: in range, each at most once */
+		if (slot >= (1u << cap) || (i > 0 && slot <= prev))
+			goto bad;
+		prev = slot;
+		bk = &t->b[slot / DS_TOPK_WAYS];
+		w = slot % DS_TOPK_WAYS;
+		memcpy(&bk->flags[w], p + off + 4, 4);
+		memcpy(&bk->key[w], p + off + 8, 8);
+		memcpy(&bk->count[w], p + off + 16, 8);
+		memcpy(&bk->first[w], p + off + 24, 8);
+		memcpy(&bk->last[w], p + off + 32, 8);
+		if (bk->key[w] == 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	ds_topk_clear(t);
+	return -EINVAL;
+}
+
+/* Merge one entry into its bucket of dst, by ds_topk_merge()'s rule. */
+static void
+ds_topk_merge_one(struct ds_topk *dst, uint64_t hash, uint64_t key,
+		  uint64_t count, uint32_t flags, uint64_t first, uint64_t last)
+{
+	struct ds_topk_bucket *d = &dst->b[hash & dst->bucket_mask];
+	unsigned j, slot = DS_TOPK_WAYS;
+
+	for (j = 0; j < DS_TOPK_WAYS; j++) {
+		if (d->key[j] == key) {
+			d->count[j] += count;
+			d->flags[j] |= flags;
+			if (first < d->first[j])
+				d->first[j] = first;
+			if (last > d->last[j])
+				d->last[j] = last;
+			return;
+		}
+		if (d->key[j] == 0 && slot == DS_TOPK_WAYS)
+			slot = j;
+	}
+	if (slot == DS_TOPK_WAYS) {
+		dst->evictions++;
+		slot = ds_topk_victim(d);
+		if (d->count[slot] >= count)
+			return;
+	}
+	ds_topk_set(d, slot, key, count, flags, first, last);
+}
+
+int
+ds_topk_merge_map(struct ds_topk *dst, const struct ds_topk *src,
+		  ds_topk_rekey_fn rekey, void *arg)
+{
+	size_t b;
+	unsigned i;
+
+	if (dst == NULL || src == NULL || dst == src || rekey == NULL)
+		return -EINVAL;
+	for (b = 0; b < ds_topk_nbuckets(src); b++) {
+		const struct ds_topk_bucket *s = &src->b[b];
+
+		for (i = 0; i < DS_TOPK_WAYS; i++) {
+			uint64_t h = 0, k;
+
+			if (s->key[i] == 0)
+				continue;
+			k = rekey(s->key[i], &h, arg);
+			if (k == 0)
+				continue;
+			ds_topk_merge_one(dst, h, k, s->count[i], s->flags[i],
+					  s->first[i], s->last[i]);
+		}
+	}
+	dst->evictions += src->evictions;
+	return 0;
+}

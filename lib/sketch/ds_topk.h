@@ -12,6 +12,7 @@
 #ifndef DS_TOPK_H
 #define DS_TOPK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ds_topk;
@@ -52,5 +53,21 @@ unsigned ds_topk_top(const struct ds_topk *t, struct ds_topk_entry *out,
  * was never evicted: report this figure beside the list). */
 uint64_t ds_topk_evictions(const struct ds_topk *t);
 uint64_t ds_topk_bytes(const struct ds_topk *t);
+
+
+/* Serialization for the archive (docs/archive-format.md).  ds_topk_dump()
+ * writes into buf when len is large enough and returns the size it needs
+ * either way: capacity_log2 (u32), n (u32), evictions (u64), then n
+ * occupied slots {slot u32, flags u32, key, count, first, last u64}. */
+size_t ds_topk_dump(const struct ds_topk *t, void *buf, size_t len);
+/* Replace t's content by a dump of a table of equal capacity.  -EINVAL on
+ * any inconsistency (t is then left cleared); never reads outside buf. */
+int ds_topk_load(struct ds_topk *t, const void *buf, size_t len);
+/* dst += src where src's keys are renamed: rekey(key, &hash, arg) returns
+ * the key in dst (0 = drop) and sets its hash (as given to ds_topk_add).
+ * Capacities may differ.  0 or -EINVAL. */
+typedef uint64_t (*ds_topk_rekey_fn)(uint64_t key, uint64_t *hash, void *arg);
+int ds_topk_merge_map(struct ds_topk *dst, const struct ds_topk *src,
+		      ds_topk_rekey_fn rekey, void *arg);
 
 #endif
