@@ -643,6 +643,16 @@ ds_archive_decode(const void *buf, size_t len, const struct ds_conf *conf,
 		memcpy(&type, p + off, 4);
 		memcpy(&slen, p + off + 8, 8);
 		memcpy(&crc, p + off + 16, 4);
+		{
+			uint32_t flags, pad;
+
+			memcpy(&flags, p + off + 4, 4);
+			memcpy(&pad, p + off + 20, 4);
+			if (flags || pad) {
+				seterr(err, errlen, "section %s: reserved header fields not zero", sec_names[i]);
+				return NULL;
+			}
+		}
 		if (type != i) {
 			seterr(err, errlen, "section %u has type %u, expected %s", i, type, sec_names[i]);
 			return NULL;
