@@ -55,6 +55,7 @@ struct ds_app {
 	volatile int stop;		/* workers stop when set */
 	struct ds_set *acc;		/* manager: merge target */
 	struct ds_set *watch;		/* manager: master watched-port table */
+	unsigned watch_published;	/* slots of watch workers may adopt (release) */
 	uint64_t reports_written;
 	uint64_t report_failures;
 	uint64_t geo_reload_failures;

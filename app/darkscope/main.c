@@ -213,6 +213,7 @@ setup_sets(struct ds_app *app)
 	app->sensor_syn = calloc(app->conf->n_sensors, sizeof(uint64_t));
 	if (!app->acc || !app->watch || !app->sensor_syn)
 		return -ENOMEM;
+	app->watch_published = app->watch->n_watch;
 	for (i = 0; i < app->n_workers; i++) {
 		struct ds_worker *w = &app->workers[i];
 

@@ -83,9 +83,39 @@ capture_delta(struct mgr *g, struct ds_capture *d)
 	g->last_stats = now;
 }
 
-/* Merge every retired set of period p into acc and give the sets back. */
+/* Merge every retired set of period p into acc; acc reports exactly what
+ * the merged sets watched. */
 static void
 collect(struct mgr *g, int64_t p)
+{
+	struct ds_app *app = g->app;
+	unsigned i, k;
+	int first = 1;
+
+	for (i = 0; i < app->n_workers; i++) {
+		struct ds_worker *w = &app->workers[i];
+
+		for (k = 0; k < 2; k++) {
+			struct ds_set *s = w->set[k];
+
+			if (__atomic_load_n(&w->state[k], __ATOMIC_ACQUIRE) != DS_SET_RETIRED ||
+			    s->period != p)
+				continue;
+			if (first) {
+				ds_set_copy_watch(app->acc, s);
+				first = 0;
+			}
+			if (ds_set_merge(app->acc, s) != 0)
+				fprintf(stderr, "darkscope: internal error: merge of worker %u failed\n", i);
+		}
+	}
+}
+
+/* Clear the retired sets of period p (and unassigned ones) and hand them
+ * back with the current watched-port table: a port found surging in p is
+ * watched from the first period a worker starts after this. */
+static void
+release(struct mgr *g, int64_t p)
 {
 	struct ds_app *app = g->app;
 	unsigned i, k;
@@ -96,12 +126,9 @@ collect(struct mgr *g, int64_t p)
 		for (k = 0; k < 2; k++) {
 			struct ds_set *s = w->set[k];
 
-			if (__atomic_load_n(&w->state[k], __ATOMIC_ACQUIRE) != DS_SET_RETIRED)
+			if (__atomic_load_n(&w->state[k], __ATOMIC_ACQUIRE) != DS_SET_RETIRED ||
+			    (s->period != p && s->period != DS_PERIOD_NONE))
 				continue;
-			if (s->period != p && s->period != DS_PERIOD_NONE)
-				continue;
-			if (s->period == p && ds_set_merge(app->acc, s) != 0)
-				fprintf(stderr, "darkscope: internal error: merge of worker %u failed\n", i);
 			ds_set_clear(s);
 			ds_set_copy_watch(s, app->watch);
 			__atomic_store_n(&w->state[k], DS_SET_FREE, __ATOMIC_RELEASE);
@@ -124,8 +151,10 @@ report(struct mgr *g, int64_t p, int final)
 	n_ev = ds_surge_update(g->surge, app->acc, ev, DS_CONF_MAX_WATCHED);
 	for (i = 0; i < n_ev; i++)
 		if (ds_set_watch(app->watch, ev[i].port, 1) == 0)
-			fprintf(stderr, "darkscope: surge on port %u (%llu packets, trailing mean %.1f): watched from the next period\n",
+			fprintf(stderr, "darkscope: surge on port %u (%llu packets, trailing mean %.1f): watched from now on\n",
 				ev[i].port, (unsigned long long)ev[i].packets, ev[i].trailing_mean);
+	__atomic_store_n(&app->watch_published, app->watch->n_watch, __ATOMIC_RELEASE);
+	release(g, p);
 	x.conf = c;
 	x.geo = app->geo;
 	x.start = p * (int64_t)c->period;
@@ -161,7 +190,6 @@ report(struct mgr *g, int64_t p, int final)
 		app->first_period = p;
 	app->last_period = p;
 	ds_set_clear(app->acc);
-	ds_set_copy_watch(app->acc, app->watch);
 	if (!r) {
 		fprintf(stderr, "darkscope: out of memory building the report of period %lld\n", (long long)p);
 		app->report_failures++;

@@ -86,6 +86,18 @@ count_packet_clock(struct ds_app *app, struct ds_worker *w, struct ds_pkt *pkts,
 	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
 }
 
+/* A port the manager found surging: start watching it at once (the report
+ * says from when), without waiting for the next set. */
+static inline void
+adopt_watch(struct ds_app *app, struct ds_worker *w, uint64_t now)
+{
+	unsigned n = __atomic_load_n(&app->watch_published, __ATOMIC_ACQUIRE);
+	struct ds_set *s = w->set[w->cur];
+
+	if (unlikely(n > s->n_watch))
+		ds_set_adopt_watch(s, app->watch, n, now);
+}
+
 int
 ds_worker_main(void *arg)
 {
@@ -148,6 +160,7 @@ ds_worker_main(void *arg)
 			ds_set_burst(w->set[w->cur], app->sensors, pkts, nb, now);
 		}
 		rte_pktmbuf_free_bulk(m, nb);
+		adopt_watch(app, w, ts[nb - 1]);
 	}
 	/* Hand the last set over and say we are done. */
 	__atomic_store_n(&w->state[w->cur], DS_SET_RETIRED, __ATOMIC_RELEASE);

@@ -175,6 +175,7 @@ ds_set_clear(struct ds_set *s)
 
 	s->period = -1;
 	s->first_ts = s->last_ts = s->late = 0;
+	memset(s->watch_since, 0, sizeof(s->watch_since));
 	memset(s->classes, 0, sizeof(s->classes));
 	memset(s->malformed, 0, sizeof(s->malformed));
 	memset(s->hygiene, 0, sizeof(s->hygiene));
@@ -218,12 +219,29 @@ ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src)
 {
 	unsigned i;
 
-	for (i = dst->n_watch; i < src->n_watch; i++) {
+	for (i = 0; i < dst->n_watch; i++)
+		dst->watch_slot[dst->watch_port[i]] = 0;
+	for (i = 0; i < src->n_watch; i++) {
 		dst->watch_port[i] = src->watch_port[i];
 		dst->watch_slot[src->watch_port[i]] = (uint8_t)(i + 1);
 	}
 	dst->n_watch = src->n_watch;
 	dst->watch_surge = src->watch_surge;
+	memcpy(dst->watch_since, src->watch_since, sizeof(dst->watch_since));
+}
+
+void
+ds_set_adopt_watch(struct ds_set *dst, const struct ds_set *src, unsigned n, uint64_t now)
+{
+	unsigned i;
+
+	for (i = dst->n_watch; i < n && i < DS_CONF_MAX_WATCHED; i++) {
+		dst->watch_port[i] = src->watch_port[i];
+		dst->watch_since[i] = now;
+		dst->watch_surge |= src->watch_surge & (1u << i);
+		dst->watch_slot[src->watch_port[i]] = (uint8_t)(i + 1);
+		dst->n_watch = i + 1;
+	}
 }
 
 struct ds_lpm *
@@ -255,16 +273,18 @@ struct stage {
 	uint64_t src_hash;
 	uint64_t port_hash;
 	int32_t sensor;		/* -1: none */
-	uint32_t cls;		/* global class */
+	uint16_t cls;		/* global class */
+	uint16_t tools;		/* ds_set_tool_of(), scans only */
 };
 
+/* Second stage, part one: the counters and the small per-sensor sketches
+ * (count-min, HLLs), which stay in L2 and were prefetched by stage one. */
 static inline void
-count_scan(struct ds_set *s, const struct ds_pkt *p, const struct stage *st, uint64_t ts)
+count_scan(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
 	struct ds_sensor_stats *ss = &s->sensor[st->sensor];
 	unsigned sn = (unsigned)st->sensor, n = s->n_sensors;
-	unsigned tools = ds_set_tool_of(p), slot = s->watch_slot[p->dport];
-	struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
+	unsigned tools = st->tools, slot = s->watch_slot[p->dport];
 	unsigned t;
 
 	ds_cm_add(s->ports[sn], st->port_hash, 1);
@@ -273,34 +293,25 @@ count_scan(struct ds_set *s, const struct ds_pkt *p, const struct stage *st, uin
 		ss->syn_excluded++;
 	else
 		ds_hll_add(s->src_excl[sn], st->src_hash);
-	ds_bk_add(s->overlap, p->src, st->src_hash, sn);
 	if (slot) {
 		slot--;
 		ss->watch_packets[slot]++;
 		ds_hll_add(s->watch_src[slot * n + sn], st->src_hash);
-		ds_bk_add(s->watch_overlap[slot], p->src, st->src_hash, sn);
 	}
 	for (t = 0; tools; t++, tools >>= 1)
 		if (tools & 1) {
 			ss->tool_packets[t]++;
 			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
 		}
-	ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | p->src,
-		    st->src_hash ^ sn, ds_set_tool_of(p), ts);
-	ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), p->src, st->src_hash, sn, p->dport,
-		  p->dst, ts);
 }
 
 static inline void
-count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *st,
-		  uint64_t ts)
+count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
 	unsigned sn = (unsigned)st->sensor;
 
 	ds_cm_add(s->bs_ports[sn], ds_cm_port_hash(p->sport), 1);
 	ds_hll_add(s->victims[sn], st->src_hash);
-	ds_topk_add(s->top_victims, ((uint64_t)(sn + 1) << 32) | p->src,
-		    st->src_hash ^ sn, 0, ts);
 }
 
 static inline void
@@ -322,8 +333,10 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	if (p->cls != DS_CLASS_SCAN && p->cls != DS_CLASS_BACKSCATTER)
 		return;
 	st->src_hash = ds_hash_u32(p->src);
-	if (p->cls == DS_CLASS_BACKSCATTER)
+	if (p->cls == DS_CLASS_BACKSCATTER) {
+		ds_hll_prefetch(s->victims[st->sensor], st->src_hash);
 		return;
+	}
 	h = ds_hygiene(p->src, p->dst);
 	if (h) {
 		s->hygiene[h]++;
@@ -333,16 +346,30 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 			return;
 		}
 	}
+	st->tools = ds_set_tool_of(p);
 	st->port_hash = ds_cm_port_hash(p->dport);
 	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
 	ds_hll_prefetch(s->src[st->sensor], st->src_hash);
+	ds_hll_prefetch(s->src_excl[st->sensor], st->src_hash);
 }
 
+/*
+ * The second stage runs as separate passes over the chunk, one per kind of
+ * structure: counters and per-sensor sketches; the bottom-K samples; the
+ * top-K tables; the fingerprint table.  Each structure still sees its
+ * packets in arrival order with the same arguments, and the structures are
+ * independent of one another, so the result is the same as updating all of
+ * them packet by packet; but back-to-back updates of one large table (the
+ * fingerprint table and the samples miss L2 on nearly every packet) let the
+ * CPU overlap their cache and TLB misses instead of serialising one miss
+ * per packet behind all the other work.
+ */
 void
 ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
 	     unsigned n, uint64_t ts)
 {
 	struct stage st[64];
+	uint8_t scan[64], bs[64];
 	unsigned i, base;
 
 	if (n == 0)
@@ -352,7 +379,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	if (ts > s->last_ts)
 		s->last_ts = ts;
 	for (base = 0; base < n; base += 64) {
-		unsigned m = n - base < 64 ? n - base : 64;
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, j;
 		const struct ds_pkt *p = pkts + base;
 
 		for (i = 0; i < m; i++)
@@ -365,10 +392,47 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			if (st[i].sensor < 0)
 				continue;
 			s->sensor[st[i].sensor].cls[st[i].cls]++;
-			if (st[i].cls == DS_CLASS_SCAN)
-				count_scan(s, &p[i], &st[i], ts);
-			else if (st[i].cls == DS_CLASS_BACKSCATTER)
-				count_backscatter(s, &p[i], &st[i], ts);
+			if (st[i].cls == DS_CLASS_SCAN) {
+				count_scan(s, &p[i], &st[i]);
+				scan[ns++] = (uint8_t)i;
+			} else if (st[i].cls == DS_CLASS_BACKSCATTER) {
+				count_backscatter(s, &p[i], &st[i]);
+				bs[nb++] = (uint8_t)i;
+			}
+		}
+		for (j = 0; j < ns; j++) {
+			const struct ds_pkt *q = &p[scan[j]];
+			const struct stage *t = &st[scan[j]];
+			unsigned slot = s->watch_slot[q->dport];
+
+			ds_bk_add(s->overlap, q->src, t->src_hash, (unsigned)t->sensor);
+			if (slot)
+				ds_bk_add(s->watch_overlap[slot - 1], q->src, t->src_hash,
+					  (unsigned)t->sensor);
+		}
+		for (j = 0; j < ns; j++) {
+			const struct ds_pkt *q = &p[scan[j]];
+			const struct stage *t = &st[scan[j]];
+			unsigned sn = (unsigned)t->sensor;
+
+			ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | q->src,
+				    t->src_hash ^ sn, t->tools, ts);
+		}
+		for (j = 0; j < nb; j++) {
+			const struct ds_pkt *q = &p[bs[j]];
+			const struct stage *t = &st[bs[j]];
+			unsigned sn = (unsigned)t->sensor;
+
+			ds_topk_add(s->top_victims, ((uint64_t)(sn + 1) << 32) | q->src,
+				    t->src_hash ^ sn, 0, ts);
+		}
+		for (j = 0; j < ns; j++) {
+			const struct ds_pkt *q = &p[scan[j]];
+			const struct stage *t = &st[scan[j]];
+			struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
+
+			ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), q->src, t->src_hash,
+				  (unsigned)t->sensor, q->dport, q->dst, ts);
 		}
 	}
 }
@@ -405,7 +469,10 @@ ds_set_merge(struct ds_set *d, const struct ds_set *s)
 		d->hygiene[i] += s->hygiene[i];
 	d->vlan_tagged += s->vlan_tagged;
 	if (s->n_watch > d->n_watch)
-		ds_set_copy_watch(d, s);
+		ds_set_adopt_watch(d, s, s->n_watch, 0);
+	for (i = 0; i < s->n_watch; i++)
+		if (s->watch_since[i] > d->watch_since[i])
+			d->watch_since[i] = s->watch_since[i];
 	for (i = 0; i < n; i++) {
 		struct ds_sensor_stats *a = &d->sensor[i];
 		const struct ds_sensor_stats *b = &s->sensor[i];

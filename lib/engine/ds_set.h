@@ -82,6 +82,8 @@ struct ds_set {
 	unsigned n_watch;
 	uint16_t watch_port[DS_CONF_MAX_WATCHED];
 	uint32_t watch_surge;		/* bit i: slot i came from surge detection */
+	uint64_t watch_since[DS_CONF_MAX_WATCHED];	/* ns; counting began
+					 * mid-period (0: whole period) */
 	uint8_t watch_slot[65536];	/* port -> slot + 1, 0 = not watched */
 	uint8_t excluded[65536];	/* port -> 1 if excluded */
 };
@@ -96,15 +98,22 @@ void ds_set_clear(struct ds_set *s);
 /* Watch port (slot appended) from now on; surge marks its origin.
  * 0, -EEXIST (already watched) or -ENOSPC. */
 int ds_set_watch(struct ds_set *s, uint16_t port, int surge);
-/* Make dst watch exactly what src watches. */
+/* Start watching, from time now (ns), the slots [dst->n_watch, n) that src
+ * watches: how a worker adopts a port the manager found surging without
+ * waiting for its next set.  src's slots below n must not change. */
+void ds_set_adopt_watch(struct ds_set *dst, const struct ds_set *src, unsigned n,
+			uint64_t now);
+/* Make dst watch exactly what src watches (slots in the same order). */
 void ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src);
 
 /* Count n parsed packets received at time ts (ns since the epoch). */
 void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
 		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
 
-/* dst += src.  Both from the same conf; watched slots must agree (the
- * manager hands every worker the same table).  0 or -EINVAL. */
+/* dst += src.  Both from the same conf.  Watched slots are append-only and
+ * in the same order everywhere, so when src watches more ports than dst,
+ * dst takes src's table first (a window over several periods keeps a port
+ * that started to be watched during it).  0 or -EINVAL. */
 int ds_set_merge(struct ds_set *dst, const struct ds_set *src);
 
 /* Total packets counted (sum of classes). */

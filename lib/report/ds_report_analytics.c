@@ -152,6 +152,8 @@ watched_port(struct ds_set *s, const struct ds_report_ctx *x, unsigned slot, jso
 		"mode", exact ? "exact" : "estimate",
 		"sample_size", (json_int_t)ds_bk_size(bk),
 		"per_sensor", per);
+	json_object_set_new(o, "watched_since", s->watch_since[slot] ?
+			    ds_report_jtime(s->watch_since[slot]) : json_null());
 	snprintf(key, sizeof(key), "%u", port);
 	{
 		struct local_in in = { "port", key, n, src, only, (double)w->total * scale, pk, "packets" };
