@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers of bench/run.sh.
+
+report.py live DIR            Mpps of a darkscope live run from its 1 s reports
+report.py testpmd LOG         Mpps of a testpmd --stats-period 1 run
+report.py table RESULTS_DIR   the summary table (stdout) and summary.json
+
+A live run's first second with packets and the last (cut by SIGINT) are
+partial and dropped; the figure is the mean of the full seconds between
+(with min and max).
+"""
+import glob
+import json
+import os
+import re
+import sys
+
+
+def stats(vals):
+    if not vals:
+        return {"mpps": 0.0, "min": 0.0, "max": 0.0, "seconds": 0}
+    return {"mpps": sum(vals) / len(vals) / 1e6, "min": min(vals) / 1e6,
+            "max": max(vals) / 1e6, "seconds": len(vals)}
+
+
+def live(d):
+    rx = []
+    for f in sorted(glob.glob(os.path.join(d, "*", "report.json"))):
+        with open(f) as fh:
+            r = json.load(fh)
+        rx.append(r.get("capture", {}).get("rx_packets", 0))
+    while rx and rx[0] == 0:
+        rx.pop(0)
+    full = rx[1:-1]
+    s = stats(full)
+    s["reports"] = len(rx)
+    return s
+
+
+def testpmd(log):
+    vals = []
+    with open(log, errors="replace") as fh:
+        for line in fh:
+            m = re.search(r"Rx-pps:\s+(\d+)", line)
+            if m:
+                vals.append(int(m.group(1)))
+    while vals and vals[0] == 0:
+        vals.pop(0)
+    return stats(vals[1:-1] if len(vals) > 3 else vals)
+
+
+def load(path):
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def cyc(dp, name):
+    for r in (dp or {}).get("results", []):
+        if r["name"] == name:
+            return r["cycles_min"], r["cycles_median"]
+    return None, None
+
+
+def table(res):
+    rows = []
+    e2e = load(os.path.join(res, "e2e.json")) or {}
+    off = load(os.path.join(res, "offline.json")) or {}
+    mem = load(os.path.join(res, "memory.json")) or {}
+    dps = {k: load(os.path.join(res, "dpbench-%s.json" % k)) for k in ("4", "256", "256x8")}
+    tsc = (dps.get("4") or {}).get("tsc_hz", 2.45e9)
+
+    def verdict(ok, miss):
+        return "met" if ok else "MISSED " + miss
+
+    for kind, label in (("4", "4 sensors"), ("256", "256 sensors"), ("256x8", "256 sensors, one /8")):
+        e = e2e.get(kind)
+        if not e:
+            continue
+        ds, tp = e["darkscope"]["mpps"], e["testpmd"]["mpps"]
+        ratio = ds / tp if tp else 0.0
+        rows.append(("e2e Mpps/worker core, all analyses (%s, %s)" % (label, e["file"]),
+                     "%.2f" % ds, "testpmd rxonly %.2f" % tp, "%.2f" % ratio,
+                     ">= 14.88 Mpps and >= 0.80",
+                     verdict(ds >= 14.88 and ratio >= 0.8,
+                             "by %.1fx (%.2f Mpps short; ratio %.2f)" % (14.88 / ds if ds else 0, 14.88 - ds, ratio))))
+    for kind, label in (("4", "4 sensors"), ("256", "256 sensors"), ("256x8", "256 sensors, one /8")):
+        dp = dps.get(kind)
+        if not dp:
+            continue
+        a, am = cyc(dp, "parse + ds_set_burst (all analyses)")
+        m, _ = cyc(dp, "rte_member sketch (count-min)")
+        h, _ = cyc(dp, "exact rte_hash per source")
+        cm, _ = cyc(dp, "count-min")
+        rows.append(("data path cycles/pkt, all (%s, %d frames)" % (label, dp["frames"]),
+                     "%.0f (median %.0f)" % (a, am), "-", "-", "<= 60",
+                     verdict(a <= 60, "by %.1fx (%.0f cycles over)" % (a / 60, a - 60))))
+        if kind == "4":
+            rows.append(("data path cycles/pkt, count-min alone", "%.0f" % cm,
+                         "rte_member sketch %.0f" % m, "%.2f" % (m / cm if cm else 0),
+                         "(peer: higher is better for us)", "-"))
+            rows.append(("data path cycles/pkt, all analyses vs exact per-source",
+                         "%.0f" % a, "rte_hash exact %.0f" % h, "%.2f" % (h / a if a else 0),
+                         "(peer counts sources only)", "-"))
+    if off:
+        tr = off.get("tracereport", {}).get("seconds")
+        ts = off.get("tshark", {}).get("seconds")
+        for key, label in (("darkscope_daily", "daily reports"), ("darkscope_monthly", "31-day reports")):
+            d = off.get(key)
+            if not d or not tr:
+                continue
+            ratio = tr / d["seconds"]
+            rows.append(("offline --pcap Mpps (%s, %s)" % (label, off["file"]),
+                         "%.2f (%.1f s)" % (d["mpps"], d["seconds"]),
+                         "tracereport -p %.2f (%.1f s)" % (off["packets"] / tr / 1e6, tr),
+                         "%.2fx" % ratio, ">= 20x tracereport",
+                         verdict(ratio >= 20, "by %.0fx (%.2fx of 20x)" % (20 / ratio, ratio))))
+        d = off.get("darkscope_daily")
+        if d and ts:
+            rows.append(("offline vs tshark per-port counts", "%.1f s" % d["seconds"],
+                         "tshark %.1f s" % ts, "%.1fx" % (ts / d["seconds"]), "-", "-"))
+    for kind in ("4", "256", "256x8"):
+        mm = mem.get(kind)
+        if not mm:
+            continue
+        rows.append(("memory, %s sensors%s" % ("256" if kind != "4" else "4", ", one /8" if kind == "256x8" else ""),
+                     "%.1f MiB sketches/worker, %.0f KiB/sensor/set; VmHWM %.0f MiB"
+                     % (mm["worker_sketch_bytes"] / 2**20, mm["set_bytes"] / mm["sensors"] / 1024,
+                        mm.get("vmhwm_kib", 0) / 1024), "-", "-", "-", "-"))
+    hdr = ("figure", "darkscope", "peer", "ratio", "target", "verdict")
+    w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(6)]
+    line = lambda r: " | ".join(str(r[i]).ljust(w[i]) for i in range(6))
+    print(line(hdr))
+    print("-+-".join("-" * x for x in w))
+    for r in rows:
+        print(line(r))
+    with open(os.path.join(res, "summary.json"), "w") as fh:
+        json.dump({"tsc_hz": tsc, "rows": [dict(zip(hdr, r)) for r in rows]}, fh, indent=2)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    cmd, arg = sys.argv[1], sys.argv[2]
+    if cmd == "live":
+        print(json.dumps(live(arg)))
+    elif cmd == "testpmd":
+        print(json.dumps(testpmd(arg)))
+    elif cmd == "table":
+        table(arg)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# darkscope benchmark (issue 6); `make bench` runs it.  Prints one table and
+# writes bench/results/*.json and bench/results/profile.txt.  See
+# bench/README.md for what each figure means.  About 5 minutes.
+#
+#  a. end to end: darkscope live (wall clock, 1 s reports, every analysis on)
+#     fed by the DPDK pcap vdev replaying a darkgen capture from memory
+#     (infinite_rx=1), against dpdk-testpmd rxonly on the same vdev and file
+#  b. data path alone: build/dpbench (parse + ds_set_burst by stage, with
+#     rte_member sketch and an exact rte_hash as peers)
+#  c. offline: darkscope --pcap against tracereport -p and tshark
+#  d. memory: sketch bytes per sensor and per worker, VmHWM of the live runs
+# each with 4 sensors, 256 sensors, and 256 sensors one of which is a /8.
+#
+# Environment: BUILD (build), BENCH_SECONDS (10, per live run),
+# BENCH_FRAMES (100000, replayed file), BENCH_SCALE (0.01, darkgen scale of
+# the offline file), BENCH_KEEP=1 keeps the work directory.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+T=${BENCH_SECONDS:-10}
+N=${BENCH_FRAMES:-100000}
+SCALE=${BENCH_SCALE:-0.01}
+RES=bench/results
+W=$(mktemp -d /tmp/darkscope-bench.XXXXXX)
+mkdir -p "$RES"
+t_start=$SECONDS
+EAL="--no-huge --no-pci --no-shconf -m 2048 --log-level=*:warning"
+
+cleanup() {
+	[ -n "${ds_pid:-}" ] && kill -INT "$ds_pid" 2>/dev/null
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"
+}
+trap cleanup EXIT
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+for b in "$BUILD/darkscope" "$BUILD/darkgen" "$BUILD/dpbench"; do
+	[ -x "$b" ] || die "$b missing: run 'make all $BUILD/dpbench' (or 'make bench')"
+done
+command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd missing (Debian package dpdk)"
+have_tr=1; command -v tracereport >/dev/null || { have_tr=0; note "tracereport missing (libtrace-tools): offline peer skipped"; }
+have_ts=1; command -v tshark >/dev/null || { have_ts=0; note "tshark missing: offline peer skipped"; }
+have_perf=1; command -v perf >/dev/null || { have_perf=0; note "perf missing: no profile"; }
+
+note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+note "work directory $W"
+
+# ---- inputs: darkgen capture, first N frames, 256-sensor rewrites ----------
+"$BUILD/darkgen" --scenario paper2014 --out "$W/gen" --scale "$SCALE" --quiet ||
+	die "darkgen failed"
+python3 bench/mkinput.py "$W/gen/trace.pcap" "$W" "$N" >&2 || die "mkinput failed"
+fsize() { stat -c %s "$1"; }
+# frames in a classic pcap file; pcaphead IN OUT K writes its first K frames
+frames_of() { python3 -c '
+import struct, sys
+f = open(sys.argv[1], "rb"); f.read(24); n = 0
+while True:
+    h = f.read(16)
+    if len(h) < 16: break
+    f.seek(struct.unpack("<I", h[8:12])[0], 1); n += 1
+print(n)' "$1"; }
+pcaphead() { python3 -c '
+import struct, sys
+f = open(sys.argv[1], "rb"); o = open(sys.argv[2], "wb"); o.write(f.read(24))
+for _ in range(int(sys.argv[3])):
+    h = f.read(16)
+    if len(h) < 16: break
+    o.write(h + f.read(struct.unpack("<I", h[8:12])[0]))' "$@"; }
+
+# ---- b. data path alone ----------------------------------------------------
+for k in 4 256 256x8; do
+	note "dpbench, $k sensors"
+	"$BUILD/dpbench" -r "${BENCH_PASSES:-7}" -j "$RES/dpbench-$k.json" "$W/live$k.conf" "$W/s$k.pcap" >&2 ||
+		die "dpbench failed"
+done
+
+# ---- a. end to end ---------------------------------------------------------
+vmhwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+e2e_json="{"
+for k in 4 256 256x8; do
+	pcap="$W/s$k.pcap"; conf="$W/live$k.conf"; out="$W/out-live$k"
+	mbufs=$(sed -n 's/.*mbufs = \([0-9]*\).*/\1/p' "$conf")
+	note "end to end, $k sensors: darkscope live ${T} s"
+	"$BUILD/darkscope" $EAL --lcores=0@0,1@1 \
+		--vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- -c "$conf" -o "$out" -p 1 \
+		>"$W/ds$k.log" 2>&1 &
+	ds_pid=$!
+	# start-up (pool, preload of the file) ends with the first report
+	for _ in $(seq 1 60); do
+		ls "$out"/*/report.json >/dev/null 2>&1 && break
+		kill -0 "$ds_pid" 2>/dev/null || break
+		sleep 1
+	done
+	sleep "$T"
+	hwm=$(vmhwm "$ds_pid")
+	if [ "$k" = 4 ] && [ "$have_perf" = 1 ]; then
+		worker=$(ls /proc/$ds_pid/task | while read -r t; do
+			[ "$(cat /proc/$ds_pid/task/$t/comm)" = rte-worker-1 ] && echo "$t"; done)
+		[ -n "$worker" ] && perf record -q -o "$W/perf.live.data" -t "$worker" -- sleep 4 >/dev/null 2>&1
+	fi
+	kill -INT "$ds_pid"; wait "$ds_pid"; ds_pid=
+	ds=$(python3 bench/report.py live "$out")
+	mib=$(sed -n 's/.* \([0-9.]*\) MiB of sketches per worker.*/\1/p' "$W/ds$k.log")
+	note "end to end, $k sensors: dpdk-testpmd rxonly ${T} s"
+	dpdk-testpmd $EAL -l 0-1 --vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- \
+		--forward-mode=rxonly --stats-period 1 --total-num-mbufs="$mbufs" \
+		>"$W/tp$k.log" 2>&1 &
+	tp_pid=$!
+	for _ in $(seq 1 60); do
+		grep -q "Rx-pps: *[1-9]" "$W/tp$k.log" && break
+		kill -0 "$tp_pid" 2>/dev/null || break
+		sleep 1
+	done
+	sleep "$T"
+	kill -INT "$tp_pid"; wait "$tp_pid"
+	tp=$(python3 bench/report.py testpmd "$W/tp$k.log")
+	[ "$e2e_json" != "{" ] && e2e_json="$e2e_json,"
+	e2e_json="$e2e_json \"$k\": {\"file\": \"$(frames_of "$pcap") frames, $(fsize "$pcap") bytes\", \"darkscope\": $ds, \"testpmd\": $tp, \"vmhwm_kib\": ${hwm:-0}, \"mib_sketches_per_worker_printed\": \"${mib}\"}"
+done
+echo "$e2e_json }" | python3 -m json.tool >"$RES/e2e.json" || die "e2e.json"
+
+# ---- d. memory -------------------------------------------------------------
+python3 - "$RES" <<'EOF'
+import json, sys
+res = sys.argv[1]
+e2e = json.load(open(res + "/e2e.json"))
+out = {}
+for k in ("4", "256", "256x8"):
+    d = json.load(open("%s/dpbench-%s.json" % (res, k)))
+    out[k] = {"sensors": d["sensors"], "set_bytes": d["set_bytes"],
+              "worker_sketch_bytes": d["worker_sketch_bytes"],
+              "set_bytes_per_sensor": d["set_bytes"] / d["sensors"],
+              "vmhwm_kib": e2e.get(k, {}).get("vmhwm_kib", 0),
+              "note": "VmHWM includes EAL -m 2048 touched memory and the mbuf pool holding the preloaded file"}
+json.dump(out, open(res + "/memory.json", "w"), indent=2)
+EOF
+
+# ---- c. offline ------------------------------------------------------------
+off="$W/gen/trace.pcap"
+offn=$(frames_of "$off")
+tsec() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); echo "$(( (t1 - t0) / 1000000 ))e-3"; }
+note "offline: darkscope --pcap ($offn frames), daily and 31-day periods"
+rm -rf "$W/out-off4"; d_day=$(tsec "$BUILD/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
+rm -rf "$W/out-off4"; d_mon=$(tsec "$BUILD/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
+pcaphead "$off" "$W/tiny.pcap" 100
+rm -rf "$W/out-off4"; d_tiny=$(tsec "$BUILD/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
+tr=0; tr_tiny=0; ts=0
+if [ "$have_tr" = 1 ]; then
+	note "offline: tracereport -p"
+	tr=$(cd "$W" && tsec tracereport -p "pcapfile:$off")
+	tr_tiny=$(cd "$W" && tsec tracereport -p "pcapfile:$W/tiny.pcap")
+fi
+if [ "$have_ts" = 1 ]; then
+	note "offline: tshark per-port counts"
+	ts=$(tsec sh -c "tshark -n -r '$off' -T fields -e tcp.dstport | sort | uniq -c > '$W/tshark.ports'")
+fi
+python3 - "$RES" "$offn" "$(fsize "$off")" "$d_day" "$d_mon" "$d_tiny" "$tr" "$tr_tiny" "$ts" <<'EOF'
+import json, sys
+res, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+d_day, d_mon, d_tiny, tr, tr_tiny, ts = map(float, sys.argv[4:])
+def fig(s, tiny=None):
+    f = {"seconds": s, "mpps": n / s / 1e6 if s else 0}
+    if tiny is not None:
+        f["startup_seconds"] = tiny
+        f["mpps_after_startup"] = n / (s - tiny) / 1e6 if s > tiny else None
+    return f
+out = {"file": "darkgen paper2014, %d frames, %d bytes" % (n, size), "packets": n,
+       "darkscope_daily": fig(d_day, d_tiny), "darkscope_monthly": fig(d_mon, d_tiny)}
+if tr:
+    out["tracereport"] = fig(tr, tr_tiny)
+if ts:
+    out["tshark"] = fig(ts)
+out["note"] = "wall seconds per process including start-up; startup_seconds = the same on a 100-frame file"
+json.dump(out, open(res + "/offline.json", "w"), indent=2)
+EOF
+
+# ---- profile ---------------------------------------------------------------
+if [ "$have_perf" = 1 ]; then
+	note "profile: perf on dpbench (all analyses, 4 sensors) and the live worker"
+	DPBENCH_ONLY="ds_set_burst" perf record -q -o "$W/perf.dp.data" \
+		"$BUILD/dpbench" -r 10 "$W/live4.conf" "$W/s4.pcap" >/dev/null 2>&1
+	{
+		echo "# perf report --no-children --sort sym, top symbols"
+		echo "# $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared: noisy)"
+		echo; echo "## dpbench, parse + ds_set_burst, 4 sensors, $N frames"
+		perf report -i "$W/perf.dp.data" --no-children --stdio --sort sym 2>/dev/null |
+			grep -E '^ +[0-9]' | grep -v '\[k\]' | head -15
+		if [ -f "$W/perf.live.data" ]; then
+			echo; echo "## darkscope live worker lcore (rte-worker-1), 4 sensors, pcap vdev replay"
+			perf report -i "$W/perf.live.data" --no-children --stdio --sort dso,sym 2>/dev/null |
+				grep -E '^ +[0-9]' | head -15
+		fi
+	} >"$RES/profile.txt"
+fi
+
+# ---- table -----------------------------------------------------------------
+echo
+python3 bench/report.py table "$RES"
+echo
+echo "bench: results in $RES/ ($((SECONDS - t_start)) s; 2 shared cores: figures are noisy, load now $(cut -d' ' -f1-3 /proc/loadavg))"
