@@ -5,7 +5,9 @@
  * allowed.  Counts in the file are at --scale 1; scaling happens here:
  * sources become max(ceil(n * scale), min(n, 10)) so that every phenomenon
  * keeps a handful of sources at small scales, packets become
- * max(ceil(n * scale), sources).  docs/darkgen.md describes the format.
+ * max(ceil(n * scale), sources); strays (every split target after the
+ * first) scale to round(n * scale), possibly 0.  docs/darkgen.md describes
+ * the format.
  */
 #include <errno.h>
 #include <math.h>
@@ -399,6 +401,16 @@ scale_packets(uint64_t n, double scale, uint64_t sources)
 	return v > sources ? v : sources;
 }
 
+/* Strays (every target after the first) scale in proportion, rounded to
+ * the nearest: at small scales a stray of 1 host in 1,000 must not become 1
+ * in 10, or locality (>= 95 % of sources at one sensor) would not hold. */
+static void
+scale_stray(struct dg_pool *p, uint64_t sources, uint64_t packets, double scale)
+{
+	p->sources = (uint64_t)llround((double)sources * scale);
+	p->packets = p->sources ? scale_packets(packets, scale, p->sources) : 0;
+}
+
 static int
 load_split_targets(struct dg_scenario *s, config_setting_t *l, struct dg_campaign *cp)
 {
@@ -414,8 +426,14 @@ load_split_targets(struct dg_scenario *s, config_setting_t *l, struct dg_campaig
 		if (sn < 0 || config_setting_length(e) != 3)
 			return fail(e, "campaigns.targets", "each entry is (\"sensor\", sources, packets)");
 		p->sensor = sn;
-		p->sources = scale_sources((uint64_t)config_setting_get_int64_elem(e, 1), s->scale);
-		p->packets = scale_packets((uint64_t)config_setting_get_int64_elem(e, 2), s->scale, p->sources);
+		if (i == 0) {
+			p->sources = scale_sources((uint64_t)config_setting_get_int64_elem(e, 1), s->scale);
+			p->packets = scale_packets((uint64_t)config_setting_get_int64_elem(e, 2), s->scale,
+						   p->sources);
+		} else {
+			scale_stray(p, (uint64_t)config_setting_get_int64_elem(e, 1),
+				    (uint64_t)config_setting_get_int64_elem(e, 2), s->scale);
+		}
 		p->first = first;
 		first += p->sources;
 	}
