@@ -134,7 +134,7 @@ fuzz: check-pkgs $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 	@set -e; for n in $(FUZZ_NAMES); do \
 	  rm -rf $(FUZZ_BUILD)/work-$$n; mkdir -p $(FUZZ_BUILD)/work-$$n; \
 	  echo "fuzz_$$n: $(FUZZ_TIME) s on tests/fuzz/corpus/$$n"; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	  $(FUZZ_BUILD)/fuzz_$$n $(FUZZ_RUN_ARGS) -max_total_time=$(FUZZ_TIME) \
 	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$n- \
 	    $(FUZZ_BUILD)/work-$$n tests/fuzz/corpus/$$n 2>$(FUZZ_BUILD)/fuzz_$$n.log || \
