@@ -35,6 +35,7 @@ def live(d):
     full = rx[1:-1]
     s = stats(full)
     s["reports"] = len(rx)
+    s["per_second"] = rx
     return s
 
 
@@ -47,7 +48,9 @@ def testpmd(log):
                 vals.append(int(m.group(1)))
     while vals and vals[0] == 0:
         vals.pop(0)
-    return stats(vals[1:-1] if len(vals) > 3 else vals)
+    s = stats(vals[1:-1] if len(vals) > 3 else vals)
+    s["per_second"] = vals
+    return s
 
 
 def load(path):

@@ -45,11 +45,16 @@ have_tr=1; command -v tracereport >/dev/null || { have_tr=0; note "tracereport m
 have_ts=1; command -v tshark >/dev/null || { have_ts=0; note "tshark missing: offline peer skipped"; }
 have_perf=1; command -v perf >/dev/null || { have_perf=0; note "perf missing: no profile"; }
 
+# private copies: other work in the tree may rebuild build/ while we run
+mkdir -p "$W/bin"
+cp "$BUILD/darkscope" "$BUILD/darkgen" "$BUILD/dpbench" "$W/bin/"
+BIN=$W/bin
+
 note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 note "work directory $W"
 
 # ---- inputs: darkgen capture, first N frames, 256-sensor rewrites ----------
-"$BUILD/darkgen" --scenario paper2014 --out "$W/gen" --scale "$SCALE" --quiet ||
+"$BIN/darkgen" --scenario paper2014 --out "$W/gen" --scale "$SCALE" --quiet ||
 	die "darkgen failed"
 python3 bench/mkinput.py "$W/gen/trace.pcap" "$W" "$N" >&2 || die "mkinput failed"
 fsize() { stat -c %s "$1"; }
@@ -73,7 +78,7 @@ for _ in range(int(sys.argv[3])):
 # ---- b. data path alone ----------------------------------------------------
 for k in 4 256 256x8; do
 	note "dpbench, $k sensors"
-	"$BUILD/dpbench" -r "${BENCH_PASSES:-7}" -j "$RES/dpbench-$k.json" "$W/live$k.conf" "$W/s$k.pcap" >&2 ||
+	"$BIN/dpbench" -r "${BENCH_PASSES:-7}" -j "$RES/dpbench-$k.json" "$W/live$k.conf" "$W/s$k.pcap" >&2 ||
 		die "dpbench failed"
 done
 
@@ -84,7 +89,7 @@ for k in 4 256 256x8; do
 	pcap="$W/s$k.pcap"; conf="$W/live$k.conf"; out="$W/out-live$k"
 	mbufs=$(sed -n 's/.*mbufs = \([0-9]*\).*/\1/p' "$conf")
 	note "end to end, $k sensors: darkscope live ${T} s"
-	"$BUILD/darkscope" $EAL --lcores=0@0,1@1 \
+	"$BIN/darkscope" $EAL --lcores=0@0,1@1 \
 		--vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- -c "$conf" -o "$out" -p 1 \
 		>"$W/ds$k.log" 2>&1 &
 	ds_pid=$!
@@ -143,10 +148,10 @@ off="$W/gen/trace.pcap"
 offn=$(frames_of "$off")
 tsec() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); echo "$(( (t1 - t0) / 1000000 ))e-3"; }
 note "offline: darkscope --pcap ($offn frames), daily and 31-day periods"
-rm -rf "$W/out-off4"; d_day=$(tsec "$BUILD/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
-rm -rf "$W/out-off4"; d_mon=$(tsec "$BUILD/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
+rm -rf "$W/out-off4"; d_day=$(tsec "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
+rm -rf "$W/out-off4"; d_mon=$(tsec "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
 pcaphead "$off" "$W/tiny.pcap" 100
-rm -rf "$W/out-off4"; d_tiny=$(tsec "$BUILD/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
+rm -rf "$W/out-off4"; d_tiny=$(tsec "$BIN/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
 tr=0; tr_tiny=0; ts=0
 if [ "$have_tr" = 1 ]; then
 	note "offline: tracereport -p"
@@ -181,7 +186,7 @@ EOF
 if [ "$have_perf" = 1 ]; then
 	note "profile: perf on dpbench (all analyses, 4 sensors) and the live worker"
 	DPBENCH_ONLY="ds_set_burst" perf record -q -o "$W/perf.dp.data" \
-		"$BUILD/dpbench" -r 10 "$W/live4.conf" "$W/s4.pcap" >/dev/null 2>&1
+		"$BIN/dpbench" -r 10 "$W/live4.conf" "$W/s4.pcap" >/dev/null 2>&1
 	{
 		echo "# perf report --no-children --sort sym, top symbols"
 		echo "# $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared: noisy)"
