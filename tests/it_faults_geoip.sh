@@ -45,15 +45,29 @@ cp "$T/good.mmdb" "$T/geo.mmdb"
 	--log-level='*:warning' --vdev=net_pcap_g0,rx_pcap="$T/m.pcap",infinite_rx=1 \
 	-- -c "$T/wall.conf" -o "$T/out-live" -p 1 >"$T/live.log" 2>&1 &
 pid=$!
-sleep 2
+trap 'kill -TERM $pid 2>/dev/null' EXIT
+# wait for a log line (signal handlers are installed before the banner)
+wait_for() {	# pattern seconds
+	local i
+	for i in $(seq 1 $(($2 * 5))); do
+		grep -q "$1" "$T/live.log" && return 0
+		sleep 0.2
+	done
+	echo "FAIL reload: no '$1' in the log after $2 s"; fail=1
+	return 1
+}
+wait_for "reports in" 30
+sleep 1
 head -c 300 "$T/good.mmdb" >"$T/geo.mmdb"	# corrupt it in place
 kill -HUP $pid
-sleep 2
+wait_for "reload failed" 20
+sleep 2.5	# at least one period reported after the failure
 cp "$T/good.mmdb" "$T/geo.mmdb"
 kill -HUP $pid
-sleep 1.5
+wait_for "table reloaded" 20
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
+trap - EXIT
 python3 - "$T/out-live" <<'PY' || { echo "FAIL reload: report check"; fail=1; }
 import glob, json, sys
 m = 0

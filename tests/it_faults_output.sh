@@ -21,6 +21,23 @@ python3 tests/fuzz/frames.py pcap "$T/m.pcap" 20
 sed -e 's|^  database = .*|  database = "";|' -e 's|clock = "packet"|clock = "wall"|' \
 	config/darkscope.conf >"$T/ds.conf"
 fail=0
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null
+	mountpoint -q "$T/tiny" 2>/dev/null && umount "$T/tiny"
+	return 0
+}
+trap cleanup EXIT
+
+wait_for() {	# pattern log seconds
+	local i
+	for i in $(seq 1 $(($3 * 5))); do
+		grep -q "$1" "$2" && return 0
+		sleep 0.2
+	done
+	echo "FAIL: no '$1' in $2 after $3 s"; fail=1
+	return 1
+}
 
 start() {	# out-dir log -> pid in $PID
 	"$BUILD/darkscope" --no-huge --no-pci --no-shconf -m 512 --lcores=0@0,1@1 \
@@ -32,6 +49,7 @@ start() {	# out-dir log -> pid in $PID
 stop() {	# -> exit status in $RC
 	kill -TERM "$PID" 2>/dev/null
 	RC=0; wait "$PID" || RC=$?
+	PID=
 }
 
 # Every visible directory is a complete report; periods contiguous; the
@@ -63,8 +81,8 @@ PY
 # 1. parent of the output directory is a regular file
 touch "$T/blocker"
 start "$T/blocker/out" "$T/notdir.log"
-sleep 3.5
-grep -q "cannot write report" "$T/notdir.log" || { echo "FAIL notdir: no error logged while blocked"; fail=1; }
+wait_for "cannot write report" "$T/notdir.log" 30
+sleep 1.5
 rm -f "$T/blocker"
 sleep 3
 stop
@@ -74,10 +92,7 @@ verify notdir "$T/blocker/out" "$T/notdir.log"
 mkdir -p "$T/tiny"
 if mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2>/dev/null; then
 	start "$T/tiny/out" "$T/diskfull.log"
-	for i in $(seq 1 50); do
-		grep -q "cannot write report" "$T/diskfull.log" && break
-		sleep 0.2
-	done
+	wait_for "cannot write report" "$T/diskfull.log" 30
 	sleep 1.5
 	# while full: no visible directory may be incomplete
 	for d in "$T"/tiny/out/*/; do
