@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Archive acceptance: darkscope over the paper2014 pcap with daily periods
+# writes one archive per day; darkscope-report over all of them must equal
+# darkscope-report over the archive of one run whose single period covers
+# the whole capture: identical counts and merged sketches (CM counters,
+# HLL registers, bottom-K samples, fingerprint packets/sources compared
+# through --dump-sketches; top-k tables and fingerprint first-seen times
+# depend on the merge order and are left out) and equal reports field by
+# field (tests/archive_compare.py).  Also: --format html, --series month,
+# usage errors exit 2, a corrupt archive exits 1 naming the file.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+T=${DS_TEST_TMP:-$(mktemp -d)}/it_archive
+rm -rf "$T"; mkdir -p "$T"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$BUILD/darkgen" --scenario paper2014 --out "$T/gen" --scale 0.01 >/dev/null 2>&1 || fail "darkgen"
+pcap=$(ls "$T"/gen/*.pcap | head -1)
+mkconf() {	# $1 = name
+	sed -e "s#directory = \"out/reports\";#directory = \"$T/rep-$1\"; archive = \"$T/arc-$1\"; archive_keep_days = 0; site = \"jp\";#" \
+	    -e 's#database = ".*";#database = "";#' config/darkscope.conf > "$T/$1.conf"
+}
+mkconf day; mkconf long
+"$BUILD/darkscope" --pcap "$pcap" -c "$T/day.conf" -o "$T/rep-day" -q >"$T/day.log" 2>&1 || { cat "$T/day.log"; fail "darkscope daily"; }
+# 487 days: the only multiple of a day whose epoch alignment starts a period
+# on 2014-01-01 (16071 days since the epoch = 3 x 11 x 487) and covers the data.
+"$BUILD/darkscope" --pcap "$pcap" -c "$T/long.conf" -o "$T/rep-long" -q -p 42076800 >"$T/long.log" 2>&1 || { cat "$T/long.log"; fail "darkscope long"; }
+nd=$(ls "$T/arc-day" | grep -c '\.dsa$')
+nl=$(ls "$T/arc-long" | grep -c '\.dsa$')
+[ "$nd" -ge 28 ] || fail "expected daily archives, got $nd"
+[ "$nl" -eq 1 ] || fail "expected one long archive, got $nl"
+echo "archives: $nd daily, $(du -sb "$T/arc-day" | cut -f1) bytes; 1 long"
+
+"$BUILD/darkscope-report" "$T/arc-day" --out "$T/out-day" --dump-sketches "$T/day.dump" \
+	--format json,csv,html --series month || fail "report over the daily archive"
+"$BUILD/darkscope-report" "$T/arc-long" --out "$T/out-long" --dump-sketches "$T/long.dump" -q || fail "report over the long archive"
+strip() { grep -v '^topk ' "$1" | sed -E 's/ first [0-9]+ last [0-9]+//'; }
+diff <(strip "$T/day.dump") <(strip "$T/long.dump") > "$T/dump.diff" || { head -20 "$T/dump.diff"; fail "merged sketches differ"; }
+echo "sketch dump: $(wc -l < "$T/day.dump") lines identical"
+python3 tests/archive_compare.py "$T"/out-day/*/report.json "$T"/out-long/*/report.json || fail "reports differ"
+# The archive of the long run equals the live report of that period.
+python3 tests/archive_compare.py "$T"/out-long/*/report.json "$T"/rep-long/*/report.json || fail "archive report differs from the live report"
+[ -s "$T"/out-day/*/report.html ] || fail "no HTML page"
+grep -q '<svg' "$T"/out-day/*/report.html || fail "HTML without charts"
+grep -q 'Fig. 1' "$T"/out-day/*/report.html || fail "HTML without series"
+[ -s "$T/out-day/series_sensors.csv" ] || fail "no series CSV"
+[ "$(grep -c ',A,' "$T/out-day/series_sensors.csv")" -eq 7 ] || fail "expected 7 monthly points for A"
+# window selection: February only
+"$BUILD/darkscope-report" "$T/arc-day" --from 2014-02-01 --to 2014-03-01 --out "$T/out-feb" -q || fail "window"
+python3 - "$T"/out-feb/*/report.json "$T/out-day/series.json" <<'PY' || fail "February window != February series point"
+import json, sys
+r = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+feb = [p for p in s["points"] if p["start"].startswith("2014-02")][0]
+for a, b in zip(r["sensors"], feb["sensors"]):
+    assert a["syn_packets"] == b["packets"], (a["name"], a["syn_packets"], b["packets"])
+PY
+
+# errors
+set +e
+"$BUILD/darkscope-report" --bogus "$T/arc-day" >/dev/null 2>&1; [ $? -eq 2 ] || fail "usage error must exit 2"
+"$BUILD/darkscope-report" --series week "$T/arc-day" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --series must exit 2"
+f=$(ls "$T"/arc-day/*.dsa | head -3 | tail -1)
+mkdir -p "$T/bad"; cp "$T"/arc-day/*.dsa "$T/bad/"
+b="$T/bad/$(basename "$f")"
+printf '\xff' | dd of="$b" bs=1 seek=5000 conv=notrunc 2>/dev/null
+"$BUILD/darkscope-report" "$T/bad" --out "$T/out-bad" 2>"$T/bad.err"; rc=$?
+[ $rc -eq 1 ] || fail "corrupt archive must exit 1 (got $rc)"
+grep -q "$(basename "$f")" "$T/bad.err" || fail "error must name the file: $(cat "$T/bad.err")"
+head -c 100 "$f" > "$T/trunc.dsa"
+"$BUILD/darkscope-report" "$T/trunc.dsa" --out "$T/out-bad" 2>"$T/trunc.err"; rc=$?
+[ $rc -eq 1 ] && grep -q trunc.dsa "$T/trunc.err" || fail "truncated archive: rc $rc, $(cat "$T/trunc.err")"
+echo "not an archive" > "$T/foreign.dsa"
+"$BUILD/darkscope-report" "$T/foreign.dsa" 2>"$T/foreign.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "foreign.dsa: not a darkscope archive" "$T/foreign.err" || fail "foreign file: $(cat "$T/foreign.err")"
+echo "it_archive: ok"
