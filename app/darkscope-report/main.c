@@ -282,33 +282,33 @@ main(int argc, char **argv)
 	/* Pass 1: window, sites, sensor union, compatible parameters. */
 	for (k = 0; k < n_files; k++) {
 		struct file *f = &files[k];
-		struct ds_set *s = ds_archive_read_site(f->path, NULL, &f->start, &f->end, f->site, err, sizeof(err));
+		struct ds_conf *sc = ds_archive_peek(f->path, &f->start, &f->end, f->site, err, sizeof(err));
 		unsigned j, m;
 
-		if (!s) {
+		if (!sc) {
 			fprintf(stderr, "darkscope-report: %s\n", err);
 			return 1;
 		}
 		if (f->start < from || f->end > to) {
 			f->start = INT64_MIN;	/* outside the window */
-			ds_archive_free(s);
+			ds_conf_free(sc);
 			continue;
 		}
 		if (!u.conf) {
 			u.conf = ds_conf_default();
-			*u.conf = *s->conf;
+			*u.conf = *sc;
 			u.conf->n_sensors = 0;
 			u.conf->sensors = calloc(DS_CONF_MAX_SENSORS, sizeof(*u.conf->sensors));
 			u.conf->n_watched = 0;
 			u.conf->site[0] = 0;
-		} else if (ds_archive_compatible(u.conf, s->conf, err, sizeof(err))) {
+		} else if (ds_archive_compatible(u.conf, sc, err, sizeof(err))) {
 			fprintf(stderr, "darkscope-report: %s: cannot merge with %s: %s\n", f->path, files[0].path, err);
 			return 1;
 		}
-		for (j = 0; j < s->n_sensors; j++) {
+		for (j = 0; j < sc->n_sensors; j++) {
 			char nm[2 * DS_CONF_NAME_LEN + 2];
 
-			sensor_name(f, s->conf->sensors[j].name, prefix, forced_site, nm, sizeof(nm));
+			sensor_name(f, sc->sensors[j].name, prefix, forced_site, nm, sizeof(nm));
 			if (strlen(nm) >= DS_CONF_NAME_LEN) {
 				fprintf(stderr, "darkscope-report: %s: sensor name '%s' is too long (max %d)\n",
 					f->path, nm, DS_CONF_NAME_LEN - 1);
@@ -331,7 +331,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "darkscope-report: more than %d sensors\n", DS_CONF_MAX_SENSORS);
 				return 1;
 			}
-			u.conf->sensors[m] = s->conf->sensors[j];
+			u.conf->sensors[m] = sc->sensors[j];
 			snprintf(u.conf->sensors[m].name, DS_CONF_NAME_LEN, "%s", nm);
 			snprintf(u.sites[m], DS_CONF_NAME_LEN, "%s", f->site);
 			u.conf->n_sensors++;
@@ -341,7 +341,7 @@ main(int argc, char **argv)
 		if (f->end > wend)
 			wend = f->end;
 		used++;
-		ds_archive_free(s);
+		ds_conf_free(sc);
 	}
 	if (!used || !u.conf || u.conf->n_sensors == 0) {
 		fprintf(stderr, "darkscope-report: no archived period (with the chosen sensors) lies inside the window\n");

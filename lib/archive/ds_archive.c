@@ -584,9 +584,9 @@ get_stats(struct rb *r, struct ds_sensor_stats *st)
 	rb_copy(r, st->hygiene, sizeof(st->hygiene));
 }
 
-struct ds_set *
-ds_archive_decode(const void *buf, size_t len, const struct ds_conf *conf,
-		  int64_t *startp, int64_t *endp, char *site, char *err, size_t errlen)
+static struct ds_set *
+decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
+       int64_t *endp, char *site, struct ds_conf **meta, char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
 	struct rb sec[SEC__N + 1];
@@ -719,6 +719,14 @@ ds_archive_decode(const void *buf, size_t len, const struct ds_conf *conf,
 		goto fail;
 	}
 
+	if (meta) {	/* ds_archive_peek: parameters and sensors only */
+		if (startp)
+			*startp = start;
+		if (endp)
+			*endp = end;
+		*meta = own;
+		return NULL;
+	}
 	if (conf) {
 		if (same_shape(conf, own, err, errlen))
 			goto fail;
@@ -815,6 +823,13 @@ fail:
 	ds_set_free(s);
 	ds_conf_free(own);
 	return NULL;
+}
+
+struct ds_set *
+ds_archive_decode(const void *buf, size_t len, const struct ds_conf *conf,
+		  int64_t *startp, int64_t *endp, char *site, char *err, size_t errlen)
+{
+	return decode(buf, len, conf, startp, endp, site, NULL, err, errlen);
 }
 
 void
@@ -928,9 +943,9 @@ ds_archive_write(const struct ds_set *s, int64_t start, int64_t end,
 	return rc;
 }
 
-struct ds_set *
-ds_archive_read_site(const char *path, const struct ds_conf *conf, int64_t *start,
-		     int64_t *end, char *site, char *err, size_t errlen)
+static struct ds_set *
+read_file(const char *path, const struct ds_conf *conf, int64_t *start, int64_t *end,
+	  char *site, struct ds_conf **meta, char *err, size_t errlen)
 {
 	struct ds_set *s = NULL;
 	struct stat st;
@@ -969,11 +984,29 @@ ds_archive_read_site(const char *path, const struct ds_conf *conf, int64_t *star
 		free(buf);
 		return NULL;
 	}
-	s = ds_archive_decode(buf, got, conf, start, end, site, msg, sizeof(msg));
-	if (!s)
+	msg[0] = 0;
+	s = decode(buf, got, conf, start, end, site, meta, msg, sizeof(msg));
+	if (!s && !(meta && *meta))
 		seterr(err, errlen, "%s: %s", path, msg);
 	free(buf);
 	return s;
+}
+
+struct ds_set *
+ds_archive_read_site(const char *path, const struct ds_conf *conf, int64_t *start,
+		     int64_t *end, char *site, char *err, size_t errlen)
+{
+	return read_file(path, conf, start, end, site, NULL, err, errlen);
+}
+
+struct ds_conf *
+ds_archive_peek(const char *path, int64_t *start, int64_t *end, char *site,
+		char *err, size_t errlen)
+{
+	struct ds_conf *c = NULL;
+
+	read_file(path, NULL, start, end, site, &c, err, errlen);
+	return c;
 }
 
 struct ds_set *

@@ -60,6 +60,13 @@ struct ds_set *ds_archive_read_site(const char *path, const struct ds_conf *conf
 				    int64_t *start, int64_t *end, char *site,
 				    char *err, size_t errlen);
 
+/* Validate the file at path (header, every section's CRC, parameters,
+ * sensors) and return the configuration it was written with, without
+ * allocating the sketches: cheap enough to scan many files.  Free with
+ * ds_conf_free().  NULL with a message (beginning with path) in err. */
+struct ds_conf *ds_archive_peek(const char *path, int64_t *start, int64_t *end,
+				char *site, char *err, size_t errlen);
+
 /* Free a set returned with its own configuration (conf == NULL above). */
 void ds_archive_free(struct ds_set *s);
 
