@@ -130,7 +130,6 @@ split_pcap(int argc, char **argv, struct opts *o, char **rest, int *n_rest)
 {
 	int i, n = 0;
 
-	o->pcaps = calloc((size_t)argc, sizeof(char *));
 	rest[n++] = argv[0];
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--pcap") == 0) {
@@ -171,6 +170,7 @@ pcap_eal_args(const struct opts *o, char **eal, char *buf, size_t len)
 	eal[n++] = "-m";
 	eal[n++] = "1024";
 	eal[n++] = "--log-level=*:warning";
+	eal[n++] = "--no-telemetry";
 	lc = buf;
 	off = (size_t)snprintf(lc, len, "--lcores=0@0");
 	for (i = 1; i <= o->n_pcaps; i++)
@@ -259,12 +259,12 @@ main(int argc, char **argv)
 	static struct ds_app app;
 	struct opts o = { 0 };
 	char err[700], eal_buf[8192];
-	char **rest = calloc((size_t)argc + 1, sizeof(char *)), *eal[16];
+	char *rest[argc + 1], *eal[16];	/* no heap: nothing to leak on exit */
+	const char *pcaps[argc + 1];
 	int n_rest = 0, rc, i, eal_argc;
 	unsigned w;
 
-	if (!rest)
-		return 1;
+	o.pcaps = pcaps;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
