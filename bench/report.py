@@ -83,10 +83,14 @@ def table(res):
         e = e2e.get(kind)
         if not e:
             continue
-        ds, tp = e["darkscope"]["mpps"], e["testpmd"]["mpps"]
+        dsw, tpw = e["darkscope"]["mpps"], e["testpmd"]["mpps"]
+        dsh, tph = e.get("darkscope_cpu_share", 1.0) or 1.0, e.get("testpmd_cpu_share", 1.0) or 1.0
+        # per worker core: packets per second of CPU time the polling lcore got
+        ds, tp = dsw / dsh, tpw / tph
         ratio = ds / tp if tp else 0.0
         rows.append(("e2e Mpps/worker core, all analyses (%s, %s)" % (label, e["file"]),
-                     "%.2f" % ds, "testpmd rxonly %.2f" % tp, "%.2f" % ratio,
+                     "%.2f (wall %.2f, lcore got %.0f%% of its core)" % (ds, dsw, 100 * dsh),
+                     "testpmd rxonly %.2f (wall %.2f, %.0f%%)" % (tp, tpw, 100 * tph), "%.2f" % ratio,
                      ">= 14.88 Mpps and >= 0.80",
                      verdict(ds >= 14.88 and ratio >= 0.8,
                              "by %.1fx (%.2f Mpps short; ratio %.2f)" % (14.88 / ds if ds else 0, 14.88 - ds, ratio))))
@@ -102,6 +106,10 @@ def table(res):
                      "%.0f (median %.0f)" % (a, am), "-", "-", "<= 60",
                      verdict(a <= 60, "by %.1fx (%.0f cycles over)" % (a / 60, a - 60))))
         if kind == "4":
+            wi, _ = cyc(dp, "all, fingerprint buckets prefetched")
+            if wi:
+                rows.append(("what-if: all, fingerprint buckets prefetched (needs ds_fp_prefetch)",
+                             "%.0f" % wi, "as shipped %.0f" % a, "%.2f" % (wi / a if a else 0), "-", "-"))
             rows.append(("data path cycles/pkt, count-min alone", "%.0f" % cm,
                          "rte_member sketch %.0f" % m, "%.2f" % (m / cm if cm else 0),
                          "(peer: higher is better for us)", "-"))

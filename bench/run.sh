@@ -83,6 +83,13 @@ for k in 4 256 256x8; do
 done
 
 # ---- a. end to end ---------------------------------------------------------
+# CPU ticks (utime + stime, 1/CLK_TCK s) of the thread of PID named COMM
+ticks() { local t; for t in /proc/$1/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] && awk '{print $14 + $15}' "$t/stat"; done |
+	awk 'NR == 1 {v = $1} END {print v + 0}'; }
+# share of the wall time [w0, w1] ns that c1 - c0 ticks were (1 if unknown)
+share() { python3 -c "d = ($2 - $1) / $HZ_TCK / (($4 - $3) / 1e9); print(min(1.0, d) if d > 0 else 1.0)"; }
+HZ_TCK=$(getconf CLK_TCK)
 vmhwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 e2e_json="{"
 for k in 4 256 256x8; do
@@ -99,7 +106,10 @@ for k in 4 256 256x8; do
 		kill -0 "$ds_pid" 2>/dev/null || break
 		sleep 1
 	done
+	c0=$(ticks "$ds_pid" rte-worker-1); w0=$(date +%s%N)
 	sleep "$T"
+	c1=$(ticks "$ds_pid" rte-worker-1); w1=$(date +%s%N)
+	ds_share=$(share "$c0" "$c1" "$w0" "$w1")
 	hwm=$(vmhwm "$ds_pid")
 	if [ "$k" = 4 ] && [ "$have_perf" = 1 ]; then
 		worker=$(ls /proc/$ds_pid/task | while read -r t; do
@@ -119,11 +129,14 @@ for k in 4 256 256x8; do
 		kill -0 "$tp_pid" 2>/dev/null || break
 		sleep 1
 	done
+	c0=$(ticks "$tp_pid" rte-worker-1); w0=$(date +%s%N)
 	sleep "$T"
+	c1=$(ticks "$tp_pid" rte-worker-1); w1=$(date +%s%N)
+	tp_share=$(share "$c0" "$c1" "$w0" "$w1")
 	kill -INT "$tp_pid"; wait "$tp_pid"
 	tp=$(python3 bench/report.py testpmd "$W/tp$k.log")
 	[ "$e2e_json" != "{" ] && e2e_json="$e2e_json,"
-	e2e_json="$e2e_json \"$k\": {\"file\": \"$(frames_of "$pcap") frames, $(fsize "$pcap") bytes\", \"darkscope\": $ds, \"testpmd\": $tp, \"vmhwm_kib\": ${hwm:-0}, \"mib_sketches_per_worker_printed\": \"${mib}\"}"
+	e2e_json="$e2e_json \"$k\": {\"file\": \"$(frames_of "$pcap") frames, $(fsize "$pcap") bytes\", \"darkscope\": $ds, \"testpmd\": $tp, \"darkscope_cpu_share\": $ds_share, \"testpmd_cpu_share\": $tp_share, \"vmhwm_kib\": ${hwm:-0}, \"mib_sketches_per_worker_printed\": \"${mib}\"}"
 done
 echo "$e2e_json }" | python3 -m json.tool >"$RES/e2e.json" || die "e2e.json"
 
