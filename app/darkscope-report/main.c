@@ -371,6 +371,7 @@ main(int argc, char **argv)
 	/* Pass 2: merge. */
 	{
 		int64_t bstart = INT64_MIN, bend = 0;
+		struct ds_set *scratch = NULL;
 		int have = 0;
 		struct timespec t0, t1;
 
@@ -383,7 +384,10 @@ main(int argc, char **argv)
 
 			if (f->start == INT64_MIN)
 				continue;
-			s = ds_archive_read(f->path, NULL, NULL, NULL, err, sizeof(err));
+			if (ds_archive_read_reuse(f->path, &scratch, NULL, NULL, err, sizeof(err)) == 0)
+				s = scratch;
+			else
+				s = NULL;
 			if (!s) {
 				fprintf(stderr, "darkscope-report: %s\n", err);
 				return 1;
@@ -418,8 +422,8 @@ main(int argc, char **argv)
 					return 1;
 				}
 			}
-			ds_archive_free(s);
 		}
+		ds_archive_free(scratch);
 		if (bucket && have)
 			series_add(ser, bucket, bstart, bend);
 		clock_gettime(CLOCK_MONOTONIC, &t1);

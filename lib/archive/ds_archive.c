@@ -586,7 +586,8 @@ get_stats(struct rb *r, struct ds_sensor_stats *st)
 
 static struct ds_set *
 decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
-       int64_t *endp, char *site, struct ds_conf **meta, char *err, size_t errlen)
+       int64_t *endp, char *site, struct ds_conf **meta, struct ds_set *into,
+       char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
 	struct rb sec[SEC__N + 1];
@@ -727,14 +728,18 @@ decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
 		*meta = own;
 		return NULL;
 	}
-	if (conf) {
+	if (into && same_shape(into->conf, own, NULL, 0) == 0) {
+		s = into;	/* every loaded field below is overwritten */
+		c = conf = into->conf;
+	} else if (conf) {
 		if (same_shape(conf, own, err, errlen))
 			goto fail;
 		c = conf;
 	} else {
 		c = own;
 	}
-	s = ds_set_create(c);
+	if (!s)
+		s = ds_set_create(c);
 	if (!s) {
 		seterr(err, errlen, "cannot allocate the sketch set: %s", strerror(errno));
 		goto fail;
@@ -820,7 +825,8 @@ decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
 		*endp = end;
 	return s;
 fail:
-	ds_set_free(s);
+	if (s != into)
+		ds_set_free(s);
 	ds_conf_free(own);
 	return NULL;
 }
@@ -829,7 +835,7 @@ struct ds_set *
 ds_archive_decode(const void *buf, size_t len, const struct ds_conf *conf,
 		  int64_t *startp, int64_t *endp, char *site, char *err, size_t errlen)
 {
-	return decode(buf, len, conf, startp, endp, site, NULL, err, errlen);
+	return decode(buf, len, conf, startp, endp, site, NULL, NULL, err, errlen);
 }
 
 void
@@ -945,7 +951,7 @@ ds_archive_write(const struct ds_set *s, int64_t start, int64_t end,
 
 static struct ds_set *
 read_file(const char *path, const struct ds_conf *conf, int64_t *start, int64_t *end,
-	  char *site, struct ds_conf **meta, char *err, size_t errlen)
+	  char *site, struct ds_conf **meta, struct ds_set *into, char *err, size_t errlen)
 {
 	struct ds_set *s = NULL;
 	struct stat st;
@@ -985,7 +991,7 @@ read_file(const char *path, const struct ds_conf *conf, int64_t *start, int64_t 
 		return NULL;
 	}
 	msg[0] = 0;
-	s = decode(buf, got, conf, start, end, site, meta, msg, sizeof(msg));
+	s = decode(buf, got, conf, start, end, site, meta, into, msg, sizeof(msg));
 	if (!s && !(meta && *meta))
 		seterr(err, errlen, "%s: %s", path, msg);
 	free(buf);
@@ -996,7 +1002,22 @@ struct ds_set *
 ds_archive_read_site(const char *path, const struct ds_conf *conf, int64_t *start,
 		     int64_t *end, char *site, char *err, size_t errlen)
 {
-	return read_file(path, conf, start, end, site, NULL, err, errlen);
+	return read_file(path, conf, start, end, site, NULL, NULL, err, errlen);
+}
+
+int
+ds_archive_read_reuse(const char *path, struct ds_set **reuse, int64_t *start,
+		      int64_t *end, char *err, size_t errlen)
+{
+	struct ds_set *s = read_file(path, NULL, start, end, NULL, NULL, *reuse, err, errlen);
+
+	if (!s)
+		return -EINVAL;
+	if (s != *reuse) {
+		ds_archive_free(*reuse);
+		*reuse = s;
+	}
+	return 0;
 }
 
 struct ds_conf *
@@ -1005,7 +1026,7 @@ ds_archive_peek(const char *path, int64_t *start, int64_t *end, char *site,
 {
 	struct ds_conf *c = NULL;
 
-	read_file(path, NULL, start, end, site, &c, err, errlen);
+	read_file(path, NULL, start, end, site, &c, NULL, err, errlen);
 	return c;
 }
 

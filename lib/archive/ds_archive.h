@@ -60,6 +60,14 @@ struct ds_set *ds_archive_read_site(const char *path, const struct ds_conf *conf
 				    int64_t *start, int64_t *end, char *site,
 				    char *err, size_t errlen);
 
+/* Like ds_archive_read(path, NULL, ...) but decodes into *reuse (a set
+ * from an earlier call, or NULL) when the file has the same sensors and
+ * sketch shape, saving the allocation; otherwise *reuse is freed and
+ * replaced.  Free the last one with ds_archive_free().  0, or -EINVAL
+ * with a message in err (*reuse is then kept, its content unspecified). */
+int ds_archive_read_reuse(const char *path, struct ds_set **reuse, int64_t *start,
+			  int64_t *end, char *err, size_t errlen);
+
 /* Validate the file at path (header, every section's CRC, parameters,
  * sensors) and return the configuration it was written with, without
  * allocating the sketches: cheap enough to scan many files.  Free with
