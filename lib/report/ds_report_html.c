@@ -525,6 +525,20 @@ overlap_tables(FILE *f, json_t *r)
 	}
 }
 
+/* Columns that are identifiers, printed in full (a sequence number is
+ * not "1.61G"). */
+static int
+is_id(const char *col)
+{
+	static const char *const ids[] = { "seq", "sport", "ipid", "window", "port", NULL };
+	unsigned i;
+
+	for (i = 0; ids[i]; i++)
+		if (strcmp(col, ids[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 generic_table(FILE *f, const char *title, json_t *arr, const char *const *cols, unsigned nc,
 	      unsigned max)
@@ -550,7 +564,9 @@ generic_table(FILE *f, const char *title, json_t *arr, const char *const *cols, 
 			fputs("<td>", f);
 			if (json_is_string(v))
 				esc(f, json_string_value(v));
-			else if (json_is_number(v)) {
+			else if (json_is_integer(v) && is_id(cols[c])) {
+				fprintf(f, "%lld", (long long)json_integer_value(v));
+			} else if (json_is_number(v)) {
 				fmtnum(b, sizeof(b), json_number_value(v));
 				fputs(b, f);
 			} else if (json_is_true(v))
