@@ -113,6 +113,8 @@ grep -q "$(basename "$f")" "$T/bad.err" || fail "error must name the file: $(cat
 head -c 100 "$f" > "$T/trunc.dsa"
 "$BUILD/darkscope-report" "$T/trunc.dsa" --out "$T/out-bad" 2>"$T/trunc.err"; rc=$?
 [ $rc -eq 1 ] && grep -q trunc.dsa "$T/trunc.err" || fail "truncated archive: rc $rc, $(cat "$T/trunc.err")"
+"$BUILD/darkscope-report" "$T/arc-day" "$f" --out "$T/out-bad" 2>"$T/dup.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "overlap in time" "$T/dup.err" || fail "a file given twice must be refused: rc $rc $(cat "$T/dup.err")"
 echo "not an archive" > "$T/foreign.dsa"
 "$BUILD/darkscope-report" "$T/foreign.dsa" 2>"$T/foreign.err"; rc=$?
 [ $rc -eq 1 ] && grep -q "foreign.dsa: not a darkscope archive" "$T/foreign.err" || fail "foreign file: $(cat "$T/foreign.err")"

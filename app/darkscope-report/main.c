@@ -35,6 +35,7 @@ struct file {
 	char *path;
 	int64_t start, end;
 	char site[DS_CONF_NAME_LEN];
+	uint64_t sensors[DS_CONF_MAX_SENSORS / 64];	/* union sensors it holds */
 };
 
 static struct file *files;
@@ -325,6 +326,7 @@ main(int argc, char **argv)
 						f->path, nm, f->site, u.sites[m]);
 					return 1;
 				}
+				f->sensors[m / 64] |= 1ull << (m % 64);
 				continue;
 			}
 			if (u.conf->n_sensors == DS_CONF_MAX_SENSORS) {
@@ -334,6 +336,7 @@ main(int argc, char **argv)
 			u.conf->sensors[m] = sc->sensors[j];
 			snprintf(u.conf->sensors[m].name, DS_CONF_NAME_LEN, "%s", nm);
 			snprintf(u.sites[m], DS_CONF_NAME_LEN, "%s", f->site);
+			f->sensors[m / 64] |= 1ull << (m % 64);
 			u.conf->n_sensors++;
 		}
 		if (f->start < wstart)
@@ -352,6 +355,28 @@ main(int argc, char **argv)
 		return 1;
 	}
 	qsort(files, n_files, sizeof(*files), file_cmp);
+	/* The same sensor twice in overlapping windows would be counted twice:
+	 * a file given twice, or a daily roll-up beside its period files. */
+	for (k = 0; k < n_files; k++) {
+		size_t j2;
+
+		if (files[k].start == INT64_MIN)
+			continue;
+		for (j2 = k + 1; j2 < n_files && files[j2].start < files[k].end; j2++) {
+			unsigned w;
+
+			if (files[j2].start == INT64_MIN)
+				continue;
+			for (w = 0; w < DS_CONF_MAX_SENSORS / 64; w++)
+				if (files[k].sensors[w] & files[j2].sensors[w])
+					break;
+			if (w < DS_CONF_MAX_SENSORS / 64) {
+				fprintf(stderr, "darkscope-report: %s and %s overlap in time for the same sensor (a file given twice, or a daily roll-up beside its period files)\n",
+					files[k].path, files[j2].path);
+				return 1;
+			}
+		}
+	}
 	acc = ds_set_create(u.conf);
 	if (series != SERIES_NONE) {
 		bucket = ds_set_create(u.conf);
