@@ -6,7 +6,8 @@
  * files are refused; payloads changed behind a recomputed CRC (what a
  * fuzzer finds) never crash; a file error names the file; merging two
  * appliances with disjoint sensors through a sensor map equals one set
- * over both; daily roll-up merges periods and removes them.
+ * over both; decoding into a reused set; daily roll-up merges periods and
+ * removes them.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -243,6 +244,19 @@ test_rollup(void)
 		feed(s, lpm, h + 3, 2000, -1);
 		total += ds_set_packets(s);
 		CHECK(ds_archive_write(s, day + h * 3600, day + (h + 6) * 3600, dir, err, sizeof(err)) == 0, err);
+	}
+	{	/* decoding into a reused set gives the same set */
+		struct ds_set *ru = NULL, *first;
+
+		snprintf(path, sizeof(path), "%s/20140101T000000Z-20140101T060000Z.dsa", dir);
+		CHECK(ds_archive_read_reuse(path, &ru, &st, &en, err, sizeof(err)) == 0, err);
+		first = ru;
+		snprintf(path, sizeof(path), "%s/20140101T180000Z-20140102T000000Z.dsa", dir);
+		CHECK(ds_archive_read_reuse(path, &ru, &st, &en, err, sizeof(err)) == 0, err);
+		CHECK(ru == first && ds_set_packets(ru) == ds_set_packets(s), "reused set holds the last file");
+		CHECK(ds_archive_read_reuse("/nonexistent.dsa", &ru, NULL, NULL, err, sizeof(err)) == -EINVAL &&
+		      ru == first, "failed read keeps the set");
+		ds_archive_free(ru);
 	}
 	rc = ds_archive_rollup(dir, 7, day + 6 * 86400, err, sizeof(err));
 	CHECK(rc == 0, "nothing rolled up inside retention");
