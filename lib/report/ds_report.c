@@ -20,24 +20,26 @@
 #include "ds_report.h"
 #include "ds_report_int.h"
 
-void
-ds_report_iso(int64_t t, char *buf, size_t len)
+static void
+utc_format(int64_t t, const char *fmt, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, len, fmt, &tm);
+}
+
+void
+ds_report_iso(int64_t t, char *buf, size_t len)
+{
+	utc_format(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
 }
 
 void
 ds_report_stamp(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+	utc_format(t, "%Y%m%dT%H%M%SZ", buf, len);
 }
 
 json_t *

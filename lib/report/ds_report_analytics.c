@@ -77,18 +77,24 @@ done:
 
 /* ---- watched ports ---- */
 
+/* Country locality over walk w: kind "country" (port < 0, all scan
+ * sources) or "port_country" (sources of one watched port). */
 static void
-port_country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk *w,
-		    uint16_t port, double scale)
+country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk *w,
+	       int port, double scale)
 {
 	unsigned n = w->n_sensors, cidx, s;
 	double *src = calloc(n * 2, sizeof(double)), *only = src + n;
 	char key[32];
 
-	if (!src)
+	if (!src || !x->geo) {
+		free(src);
 		return;
+	}
 	for (cidx = 1; cidx < DS_GEO_MAX_COUNTRIES; cidx++) {
+		const char *cc = ds_geo_country(x->geo, (uint16_t)cidx);
 		struct local_in in;
+		json_t *extra;
 
 		if (!w->cc_all[cidx])
 			continue;
@@ -96,11 +102,16 @@ port_country_locals(json_t *locals, const struct ds_report_ctx *x, const struct 
 			src[s] = (double)w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
 			only[s] = (double)w->cc_only[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
 		}
-		snprintf(key, sizeof(key), "%u/%s", port, ds_geo_country(x->geo, (uint16_t)cidx));
-		in = (struct local_in){ "port_country", key, n, src, only,
+		if (port >= 0) {
+			snprintf(key, sizeof(key), "%d/%s", port, cc);
+			extra = json_pack("{s:i, s:s}", "port", port, "country", cc);
+		} else {
+			snprintf(key, sizeof(key), "%s", cc);
+			extra = json_pack("{s:s}", "country", cc);
+		}
+		in = (struct local_in){ port >= 0 ? "port_country" : "country", key, n, src, only,
 			(double)w->cc_all[cidx] * scale, src, "sources" };
-		judge_local(locals, x, &in, json_pack("{s:i, s:s}", "port", port,
-			"country", ds_geo_country(x->geo, (uint16_t)cidx)));
+		judge_local(locals, x, &in, extra);
 	}
 	free(src);
 }
@@ -160,8 +171,7 @@ watched_port(struct ds_set *s, const struct ds_report_ctx *x, unsigned slot, jso
 
 		judge_local(locals, x, &in, json_pack("{s:i}", "port", port));
 	}
-	if (x->geo)
-		port_country_locals(locals, x, w, port, scale);
+	country_locals(locals, x, w, port, scale);
 	free(src);
 	ds_report_walk_free(w);
 	return o;
@@ -486,34 +496,6 @@ backscatter(struct ds_set *s, const struct ds_report_ctx *x)
 	return json_pack("{s:I, s:o}", "packets", (json_int_t)total, "per_sensor", per);
 }
 
-static void
-country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk *w,
-	       double scale)
-{
-	unsigned n = w->n_sensors, cidx, s;
-	double *src = calloc(n * 2, sizeof(double)), *only = src + n;
-
-	if (!src || !x->geo) {
-		free(src);
-		return;
-	}
-	for (cidx = 1; cidx < DS_GEO_MAX_COUNTRIES; cidx++) {
-		const char *cc = ds_geo_country(x->geo, (uint16_t)cidx);
-		struct local_in in;
-
-		if (!w->cc_all[cidx])
-			continue;
-		for (s = 0; s < n; s++) {
-			src[s] = (double)w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
-			only[s] = (double)w->cc_only[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
-		}
-		in = (struct local_in){ "country", cc, n, src, only,
-			(double)w->cc_all[cidx] * scale, src, "sources" };
-		judge_local(locals, x, &in, json_pack("{s:s}", "country", cc));
-	}
-	free(src);
-}
-
 void
 ds_report_analytics(json_t *r, struct ds_set *s, const struct ds_report_ctx *x,
 		    const struct walk *all)
@@ -539,7 +521,7 @@ ds_report_analytics(json_t *r, struct ds_set *s, const struct ds_report_ctx *x,
 	json_object_set_new(r, "top_sources", top);
 	json_object_set_new(r, "top_sources_evictions", json_integer((json_int_t)ds_topk_evictions(s->top_src)));
 	json_object_set_new(r, "backscatter", backscatter(s, x));
-	country_locals(locals, x, all, ds_bk_scale(s->overlap));
+	country_locals(locals, x, all, -1, ds_bk_scale(s->overlap));
 	json_object_set_new(r, "local_attacks", locals);
 	for (i = 0; i < x->n_surges; i++)
 		json_array_append_new(sg, json_pack("{s:i, s:I, s:f, s:f}",
