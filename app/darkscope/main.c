@@ -55,6 +55,7 @@ usage(FILE *f)
 "  -c, --config FILE   configuration (libconfig; see config/darkscope.conf)\n"
 "  -o, --out DIR       report directory (overrides output.directory)\n"
 "  -g, --geoip FILE    GeoIP MMDB (overrides geoip.database)\n"
+"  -a, --archive DIR   sketch archive directory (overrides output.archive)\n"
 "  -p, --period SEC    period length (overrides period.length)\n"
 "      --pcap FILE...  offline: replay capture files through the DPDK pcap\n"
 "                      vdev on the packet clock and exit at end of input;\n"
@@ -72,6 +73,7 @@ struct opts {
 	const char *config;
 	const char *out;
 	const char *geoip;
+	const char *archive;
 	long period;
 	int quiet;
 	const char **pcaps;
@@ -85,6 +87,7 @@ parse_app_args(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "geoip", required_argument, NULL, 'g' },
+		{ "archive", required_argument, NULL, 'a' },
 		{ "period", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,11 +98,12 @@ parse_app_args(int argc, char **argv, struct opts *o)
 	char *end;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:o:g:p:qhV", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:g:a:p:qhV", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'g': o->geoip = optarg; break;
+		case 'a': o->archive = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'p':
 			o->period = strtol(optarg, &end, 10);
@@ -193,6 +197,8 @@ apply_overrides(struct ds_conf *c, const struct opts *o)
 		snprintf(c->out_dir, sizeof(c->out_dir), "%s", o->out);
 	if (o->geoip)
 		snprintf(c->geoip, sizeof(c->geoip), "%s", o->geoip);
+	if (o->archive)
+		snprintf(c->archive_dir, sizeof(c->archive_dir), "%s", o->archive);
 	if (o->period)
 		c->period = (uint32_t)o->period;
 	if (o->n_pcaps) {

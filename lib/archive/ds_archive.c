@@ -25,6 +25,7 @@
 #include <isa-l/crc.h>
 
 #include "ds_archive.h"
+#include "ds_fs.h"
 #include "ds_hash.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -874,10 +875,9 @@ write_file(const char *dir, const char *name, const uint8_t *buf, size_t len,
 	   char *err, size_t errlen)
 {
 	char tmp[DS_CONF_PATH_LEN + 64], path[DS_CONF_PATH_LEN + 64];
-	int fd, rc, dfd;
+	int fd, rc;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		rc = -errno;
+	if ((rc = ds_fs_mkdirs(dir)) != 0) {
 		seterr(err, errlen, "%s: cannot create the archive directory: %s", dir, strerror(-rc));
 		return rc;
 	}
@@ -903,11 +903,7 @@ write_file(const char *dir, const char *name, const uint8_t *buf, size_t len,
 		seterr(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	ds_fs_fsync(dir);
 	return 0;
 }
 

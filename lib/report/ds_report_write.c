@@ -15,20 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ds_fs.h"
 #include "ds_report_int.h"
-
-static int
-fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
 
 static void
 remove_tree(const char *dir)
@@ -50,24 +38,6 @@ remove_tree(const char *dir)
 }
 
 static int
-mkdir_p(const char *dir)
-{
-	char p[1024], *s;
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int
 sync_dir_files(const char *dir)
 {
 	char p[1400];
@@ -81,10 +51,10 @@ sync_dir_files(const char *dir)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		rc = fsync_path(p);
+		rc = ds_fs_fsync(p);
 	}
 	closedir(d);
-	return rc ? rc : fsync_path(dir);
+	return rc ? rc : ds_fs_fsync(dir);
 }
 
 int
@@ -96,7 +66,7 @@ ds_report_write(json_t *report, const char *dir, const char *name, unsigned form
 
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
-	if ((rc = mkdir_p(dir)) != 0) {
+	if ((rc = ds_fs_mkdirs(dir)) != 0) {
 		snprintf(err, errlen, "%s: cannot create the report directory: %s", dir, strerror(-rc));
 		return rc;
 	}
@@ -131,7 +101,7 @@ ds_report_write(json_t *report, const char *dir, const char *name, unsigned form
 		snprintf(err, errlen, "%s: rename failed: %s", fin, strerror(errno));
 		goto fail;
 	}
-	fsync_path(dir);
+	ds_fs_fsync(dir);
 	return 0;
 fail:
 	remove_tree(tmp);
