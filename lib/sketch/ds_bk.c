@@ -59,8 +59,29 @@ struct ds_bk {
 	uint32_t *slot;		/* nslots: 0 empty, else entry index + 1 */
 	uint64_t *sel;		/* cap: scratch for quickselect */
 	struct ds_bk_pair *order;	/* cap: scratch for ds_bk_foreach */
+	uint64_t *seen;		/* DS_BK_SEEN: recently offered (src, sensor) */
 	uint64_t bytes;
 };
+
+/*
+ * "Recently offered" filter in front of the table: a direct-mapped array of
+ * (src << 32 | sensor + 1) tags, indexed by hash bits and the sensor.  A
+ * pair found there was offered since the last clear, so offering it again
+ * changes nothing: either the source is in the table with the sensor's bit
+ * already set, or its hash is >= the threshold (refused then, or dropped by
+ * a prune since; thresholds only fall).  Merges only add bits and lower the
+ * threshold, so they keep that true; clear (and load, which clears first)
+ * empties the filter.  Darknet sources repeat a lot, so most offers stop
+ * here, in a 32 KiB array, instead of probing the multi-MiB table.  Not
+ * part of the sample's value (not dumped).
+ */
+#define DS_BK_SEEN 4096u
+
+static inline uint32_t
+ds_bk_seen_idx(uint64_t hash, unsigned sensor)
+{
+	return ((uint32_t)(hash >> 32) + sensor * 0x9e3779b1u) & (DS_BK_SEEN - 1);
+}
 
 static void *
 ds_bk_alloc(size_t bytes, uint64_t *total)
@@ -88,6 +109,7 @@ ds_bk_free(struct ds_bk *b)
 	free(b->slot);
 	free(b->sel);
 	free(b->order);
+	free(b->seen);
 	free(b);
 }
 
@@ -126,7 +148,9 @@ ds_bk_create(uint32_t k, unsigned n_sensors)
 	b->slot = ds_bk_alloc(nslots * sizeof(uint32_t), &total);
 	b->sel = ds_bk_alloc((size_t)b->cap * sizeof(uint64_t), &total);
 	b->order = ds_bk_alloc((size_t)b->cap * sizeof(struct ds_bk_pair), &total);
-	if (!b->hash || !b->src || !b->bits || !b->slot || !b->sel || !b->order) {
+	b->seen = ds_bk_alloc(DS_BK_SEEN * sizeof(uint64_t), &total);
+	if (!b->hash || !b->src || !b->bits || !b->slot || !b->sel || !b->order ||
+	    !b->seen) {
 		ds_bk_free(b);
 		errno = ENOMEM;
 		return NULL;
@@ -143,6 +167,7 @@ ds_bk_clear(struct ds_bk *b)
 {
 	memset(b->slot, 0, ((size_t)b->slot_mask + 1) * sizeof(uint32_t));
 	memset(b->bits, 0, (size_t)b->cap * b->nwords * sizeof(uint64_t));
+	memset(b->seen, 0, DS_BK_SEEN * sizeof(uint64_t));
 	b->n = 0;
 	b->exact = true;
 	b->threshold = UINT64_MAX;
@@ -248,10 +273,15 @@ ds_bk_prune(struct ds_bk *b)
 void
 ds_bk_add(struct ds_bk *b, uint32_t src, uint64_t hash, unsigned sensor)
 {
+	uint64_t tag = (uint64_t)src << 32 | (sensor + 1), *seen;
 	uint32_t e;
 
 	if (hash >= b->threshold || sensor >= b->n_sensors)
 		return;
+	seen = &b->seen[ds_bk_seen_idx(hash, sensor)];
+	if (*seen == tag)
+		return;		/* offered since the last clear: a no-op */
+	*seen = tag;
 	e = ds_bk_find_or_insert(b, src, hash);
 	b->bits[(size_t)e * b->nwords + sensor / 64] |= 1ULL << (sensor % 64);
 	if (b->n == b->cap)
