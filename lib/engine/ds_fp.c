@@ -58,6 +58,16 @@ struct ds_fp {
 	uint64_t detail_full;
 };
 
+_Static_assert(BUCKET * sizeof(struct slot) == DS_FP_BUCKET_BYTES, "ds_fp.h bucket size");
+
+struct ds_fp_slots
+ds_fp_slots(const struct ds_fp *f)
+{
+	struct ds_fp_slots v = { (const uint8_t *)f->slots, f->mask };
+
+	return v;
+}
+
 static void *
 zalloc(size_t n)
 {

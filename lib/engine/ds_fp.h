@@ -72,6 +72,36 @@ ds_fp_hash(const struct ds_fp_key *k)
 	return x;
 }
 
+/* Prefetching the bucket ds_fp_add() will read: ds_fp_slots() gives the
+ * bucket array (fixed for f's life) and its mask; ds_fp_prefetch() touches
+ * the bucket of hash = ds_fp_hash(key) (two cache lines). */
+#define DS_FP_BUCKET_BYTES 128
+struct ds_fp_slots {
+	const uint8_t *base;
+	uint32_t mask;
+};
+struct ds_fp_slots ds_fp_slots(const struct ds_fp *f);
+
+static inline void
+ds_fp_prefetch(struct ds_fp_slots v, uint64_t hash)
+{
+	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_FP_BUCKET_BYTES;
+
+	__builtin_prefetch(b, 1);
+	__builtin_prefetch(b + 64, 1);
+}
+
+/* The same as a load (a software prefetch that misses the TLB may be
+ * dropped, a load is not): from a separate pass before the adds, so the
+ * misses overlap.  Returns a value to be ignored. */
+static inline uint32_t
+ds_fp_touch(struct ds_fp_slots v, uint64_t hash)
+{
+	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_FP_BUCKET_BYTES;
+
+	return *(const volatile uint32_t *)b + *(const volatile uint32_t *)(b + 64);
+}
+
 /* dst += src (same shape).  0 or -EINVAL. */
 int ds_fp_merge(struct ds_fp *dst, const struct ds_fp *src);
 void ds_fp_clear(struct ds_fp *f);

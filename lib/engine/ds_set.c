@@ -127,6 +127,9 @@ ds_set_create(const struct ds_conf *c)
 	    !s->victims || !s->tool_src || !s->watch_src || !s->overlap ||
 	    !s->watch_overlap || !s->top_src || !s->top_victims || !s->fp)
 		goto fail;
+	s->fp_slots = ds_fp_slots(s->fp);
+	s->top_src_b = ds_topk_buckets(s->top_src);
+	s->top_victims_b = ds_topk_buckets(s->top_victims);
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		if (!(s->watch_overlap[i] = ds_bk_create(c->watch_k, n)))
 			goto fail;
@@ -272,6 +275,7 @@ ds_set_sensor_lpm(const struct ds_conf *c)
 struct stage {
 	uint64_t src_hash;
 	uint64_t port_hash;
+	uint64_t fp_hash;	/* ds_fp_hash(), scans only */
 	int32_t sensor;		/* -1: none */
 	uint16_t cls;		/* global class */
 	uint16_t tools;		/* ds_set_tool_of(), scans only */
@@ -347,6 +351,12 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		}
 	}
 	st->tools = ds_set_tool_of(p);
+	{
+		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
+
+		st->fp_hash = ds_fp_hash(&fk);
+		ds_fp_prefetch(s->fp_slots, st->fp_hash);
+	}
 	st->port_hash = ds_cm_port_hash(p->dport);
 	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
 	ds_hll_prefetch(s->src[st->sensor], st->src_hash);
@@ -400,6 +410,24 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				bs[nb++] = (uint8_t)i;
 			}
 		}
+		{
+			uint64_t touch = 0;
+
+			for (j = 0; j < ns; j++) {
+				const struct stage *t = &st[scan[j]];
+
+				touch += ds_fp_touch(s->fp_slots, t->fp_hash);
+				touch += ds_topk_touch(s->top_src_b,
+						       t->src_hash ^ (unsigned)t->sensor);
+			}
+			for (j = 0; j < nb; j++) {
+				const struct stage *t = &st[bs[j]];
+
+				touch += ds_topk_touch(s->top_victims_b,
+						       t->src_hash ^ (unsigned)t->sensor);
+			}
+			s->touch = touch;
+		}
 		for (j = 0; j < ns; j++) {
 			const struct ds_pkt *q = &p[scan[j]];
 			const struct stage *t = &st[scan[j]];
@@ -431,7 +459,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			const struct stage *t = &st[scan[j]];
 			struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
 
-			ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), q->src, t->src_hash,
+			ds_fp_add(s->fp, &fk, t->fp_hash, q->src, t->src_hash,
 				  (unsigned)t->sensor, q->dport, q->dst, ts);
 		}
 	}

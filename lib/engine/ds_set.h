@@ -77,6 +77,11 @@ struct ds_set {
 	struct ds_topk *top_src;	/* key (sensor + 1) << 32 | src */
 	struct ds_topk *top_victims;	/* key (sensor + 1) << 32 | src */
 	struct ds_fp *fp;
+	/* Transient, not part of the set's value: bucket arrays of the big
+	 * tables for the burst's warming pass, and its (ignored) result. */
+	struct ds_fp_slots fp_slots;
+	struct ds_topk_buckets top_src_b, top_victims_b;
+	uint64_t touch;
 
 	/* Watched ports in this set: slot i watches watch_port[i]. */
 	unsigned n_watch;

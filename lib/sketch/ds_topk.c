@@ -45,6 +45,16 @@ struct ds_topk {
 	struct ds_topk_bucket *b;
 };
 
+_Static_assert(sizeof(struct ds_topk_bucket) == DS_TOPK_BUCKET_BYTES, "ds_topk.h bucket size");
+
+struct ds_topk_buckets
+ds_topk_buckets(const struct ds_topk *t)
+{
+	struct ds_topk_buckets v = { (const uint8_t *)t->b, t->bucket_mask };
+
+	return v;
+}
+
 static inline size_t
 ds_topk_nbuckets(const struct ds_topk *t)
 {

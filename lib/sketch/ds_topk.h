@@ -34,6 +34,28 @@ void ds_topk_free(struct ds_topk *t);
 void ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash,
 		 uint32_t flags, uint64_t ts);
 
+/* Warming the bucket ds_topk_add() will use, from a separate pass before
+ * the adds: ds_topk_buckets() gives the bucket array (fixed for t's life)
+ * and its mask; ds_topk_touch() loads the bucket's key and count lines (a
+ * load, not a prefetch: a software prefetch that misses the TLB may be
+ * dropped) and prefetches the rest.  Returns a value to be ignored. */
+#define DS_TOPK_BUCKET_BYTES 320
+struct ds_topk_buckets {
+	const uint8_t *base;
+	uint32_t mask;
+};
+struct ds_topk_buckets ds_topk_buckets(const struct ds_topk *t);
+
+static inline uint64_t
+ds_topk_touch(struct ds_topk_buckets v, uint64_t hash)
+{
+	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_TOPK_BUCKET_BYTES;
+
+	__builtin_prefetch(b + 192, 1);
+	__builtin_prefetch(b + 256, 1);
+	return *(const volatile uint64_t *)b + *(const volatile uint64_t *)(b + 64);
+}
+
 /* dst += src (src unchanged).  Equal keys add counts, OR flags, widen
  * first/last; a key missing from dst takes a free slot or replaces dst's
  * smallest entry in that bucket if its count is larger, else it is dropped
