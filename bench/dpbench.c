@@ -53,37 +53,7 @@ enum {
 	F_MEMBER = 1 << 7,	/* peer: rte_member sketch */
 	F_RTEHASH = 1 << 8,	/* peer: exact rte_hash per source */
 	F_REAL = 1 << 9,	/* ds_set_burst itself */
-	F_WHATIF = 1 << 10,	/* ds_set_burst after prefetching fp buckets (what-if) */
 };
-
-/*
- * What-if only: the head of the private struct ds_fp and its slot size and
- * bucket width, copied from lib/engine/ds_fp.c as of commit 9d14b35, so the
- * bench can show what a ds_fp_prefetch() (which ds_fp.h does not have) would
- * save.  darkscope itself never does this.
- */
-struct fp_head {
-	uint32_t mask, n_detail, used_detail;
-	unsigned n_sensors, hll_p;
-	uint8_t *slots;
-};
-#define FP_BUCKET_BYTES (4 * 32)	/* ds_fp.c of 9d14b35: BUCKET 4, 32-byte slot */
-
-static inline void
-whatif_prefetch(const struct ds_set *s, const struct ds_pkt *p, unsigned m)
-{
-	const struct fp_head *f = (const void *)s->fp;
-	unsigned i;
-
-	for (i = 0; i < m; i++)
-		if (p[i].cls == DS_CLASS_SCAN) {
-			struct ds_fp_key fk = { p[i].seq, p[i].sport, p[i].ipid, p[i].win };
-			const uint8_t *b = f->slots + (size_t)(ds_fp_hash(&fk) & f->mask) * FP_BUCKET_BYTES;
-
-			__builtin_prefetch(b, 1);
-			__builtin_prefetch(b + FP_BUCKET_BYTES - 1, 1);
-		}
-}
 
 static uint8_t *frames;
 static uint32_t *lens;
@@ -144,7 +114,7 @@ bad:
 }
 
 struct st {
-	uint64_t src_hash, port_hash;
+	uint64_t src_hash, port_hash, fp_hash;
 	int32_t sensor;
 };
 
@@ -159,9 +129,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 
 	for (i = 0; i < m; i++)
 		ds_parse(fr + (size_t)i * SLOT, ln[i], &pkts[i]);
-	if (mask & F_WHATIF)
-		whatif_prefetch(s, pkts, m);
-	if (mask & (F_REAL | F_WHATIF)) {
+	if (mask & F_REAL) {
 		ds_set_burst(s, lpm, pkts, m, 1);
 		return;
 	}
@@ -198,6 +166,25 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 			ds_cm_prefetch(s->ports[st[i].sensor], st[i].port_hash);
 		if (mask & F_HLL)
 			ds_hll_prefetch(s->src[st[i].sensor], st[i].src_hash);
+		if (mask & F_FP) {
+			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
+
+			st[i].fp_hash = ds_fp_hash(&fk);
+			ds_fp_prefetch(s->fp_slots, st[i].fp_hash);
+		}
+	}
+	if (mask & (F_FP | F_TOPK)) {	/* ds_set_burst's warming pass */
+		uint64_t x = 0;
+
+		for (i = 0; i < m; i++) {
+			if (st[i].sensor < 0)
+				continue;
+			if (mask & F_FP)
+				x += ds_fp_touch(s->fp_slots, st[i].fp_hash);
+			if (mask & F_TOPK)
+				x += ds_topk_touch(s->top_src_b, st[i].src_hash ^ (unsigned)st[i].sensor);
+		}
+		sink += x;
 	}
 	for (i = 0; i < m; i++) {
 		const struct ds_pkt *p = &pkts[i];
@@ -239,7 +226,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 		if (mask & F_FP) {
 			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
 
-			ds_fp_add(s->fp, &fk, ds_fp_hash(&fk), p->src, st[i].src_hash, sn,
+			ds_fp_add(s->fp, &fk, st[i].fp_hash, p->src, st[i].src_hash, sn,
 				  p->dport, p->dst, 1);
 		}
 		if (mask & F_MEMBER) {
@@ -396,7 +383,6 @@ main(int argc, char **argv)
 	measure(s, lpm, "cum", "+ top sources", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK, passes);
 	measure(s, lpm, "cum", "+ fingerprints", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK | F_FP, passes);
 	measure(s, lpm, "all", "parse + ds_set_burst (all analyses)", F_REAL, passes);
-	measure(s, lpm, "whatif", "all, fingerprint buckets prefetched", F_WHATIF, passes);
 	measure(s, lpm, "alone", "count-min", F_LOOKUP | F_CM, passes);
 	measure(s, lpm, "alone", "HLL", F_LOOKUP | F_HLL, passes);
 	measure(s, lpm, "alone", "overlap sample", F_LOOKUP | F_BK, passes);
