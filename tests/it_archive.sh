@@ -61,7 +61,9 @@ PY
 "$BUILD/darkgen" --scenario paper2014 --out "$T/gen" --scale 0.01 >/dev/null 2>&1 || fail "darkgen"
 pcap=$(ls "$T"/gen/*.pcap | head -1)
 mkconf() {	# $1 = name
-	sed -e "s#directory = \"out/reports\";#directory = \"$T/rep-$1\"; archive = \"$T/arc-$1\"; archive_keep_days = 0; site = \"jp\";#" \
+	sed -e "s#directory = \"out/reports\";#directory = \"$T/rep-$1\";#" \
+	    -e "s#archive = \".*\";#archive = \"$T/arc-$1\";#" \
+	    -e "s#archive_keep_days = .*;#archive_keep_days = 0;#" -e "s#site = \".*\";#site = \"jp\";#" \
 	    -e 's#database = ".*";#database = "";#' config/darkscope.conf > "$T/$1.conf"
 }
 mkconf day; mkconf long

@@ -29,8 +29,10 @@ def sensors(m):
     lines = [l.rstrip().rstrip(",") for l in lines if re.search(r'name = "(%s)"' % keep, l)]
     return "sensors = (\n" + ",\n".join(lines) + "\n);"
 s = re.sub(r"sensors = \((.*?)\n\);", sensors, s, flags=re.S)
-s = s.replace('directory = "out/reports";',
-              f'directory = "{T}/rep-{name}"; archive = "{T}/arc-{name}"; archive_keep_days = 0; site = "{site}";')
+s = s.replace('directory = "out/reports";', f'directory = "{T}/rep-{name}";')
+s = re.sub(r'archive = ".*?";', f'archive = "{T}/arc-{name}";', s)
+s = re.sub(r'archive_keep_days = .*?;', 'archive_keep_days = 0;', s)
+s = re.sub(r'site = ".*?";', f'site = "{site}";', s)
 s = re.sub(r'database = ".*";', 'database = "";', s)
 open(f"{T}/{name}.conf", "w").write(s)
 PY
