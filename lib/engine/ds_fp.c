@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds_bk.h"
 #include "ds_fp.h"
 #include "ds_hash.h"
 #include "ds_hll.h"
@@ -292,87 +293,6 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 		detail_add(f, s->detail, k->seq, src_hash, sensor, dport, dst, ts, 1);
 }
 
-static void
-detail_merge(struct ds_fp *dst, uint32_t dd, const struct ds_fp *src, uint32_t sd)
-{
-	const struct detail *s = &src->details[sd];
-	struct detail *d = &dst->details[dd];
-	size_t m = (size_t)1 << dst->hll_p;
-	unsigned i, j;
-
-	for (i = 0; i < dst->n_sensors; i++) {
-		uint8_t *r = detail_regs(dst, dd, i);
-		const uint8_t *q = detail_regs(src, sd, i);
-
-		dst->sensor_packets[(size_t)dd * dst->n_sensors + i] +=
-			src->sensor_packets[(size_t)sd * src->n_sensors + i];
-		for (j = 0; j < m; j++)
-			if (q[j] > r[j])
-				r[j] = q[j];
-	}
-	for (i = 0; i < s->n_ports; i++)
-		detail_port(d, s->ports[i], s->port_packets[i]);
-	d->other_port_packets += s->other_port_packets;
-	d->slash16_match += s->slash16_match;
-	if (s->first_ts && (!d->first_ts || s->first_ts < d->first_ts))
-		d->first_ts = s->first_ts;
-	if (s->last_ts > d->last_ts)
-		d->last_ts = s->last_ts;
-}
-
-static void
-merge_slot(struct ds_fp *dst, const struct ds_fp *src, const struct slot *ss)
-{
-	struct ds_fp_key k = { ss->seq, ss->sport, ss->ipid, ss->win };
-	struct slot *ds = lookup(dst, &k, ds_fp_hash(&k), 1);
-	uint64_t ts = ss->detail != NO_DETAIL ? src->details[ss->detail].first_ts : 0;
-	int fresh;
-
-	if (!ds) {
-		dst->dropped += ss->count;
-		return;
-	}
-	fresh = ds->count == 0;
-	if (fresh) {
-		ds->first_src = ss->first_src;
-		ds->first_sensor = ss->first_sensor;
-		ds->first_dport = ss->first_dport;
-		ds->first_dst = ss->first_dst;
-		if (ss->detail != NO_DETAIL)
-			ds->detail = detail_alloc(dst);
-	} else if (ds->detail == NO_DETAIL &&
-		   (ss->detail != NO_DETAIL || ss->first_src != ds->first_src)) {
-		promote(dst, ds, ts);
-	}
-	ds->count += ss->count;
-	if (ds->detail == NO_DETAIL)
-		return;
-	if (ss->detail != NO_DETAIL)
-		detail_merge(dst, ds->detail, src, ss->detail);
-	else
-		detail_add(dst, ds->detail, ss->seq, ds_hash_u32(ss->first_src),
-			   ss->first_sensor, ss->first_dport, ss->first_dst, ts, ss->count);
-}
-
-int
-ds_fp_merge(struct ds_fp *dst, const struct ds_fp *src)
-{
-	size_t i, n = (size_t)(src->mask + 1) * BUCKET;
-
-	if (dst->n_sensors != src->n_sensors || dst->hll_p != src->hll_p)
-		return -EINVAL;
-	/* Promoted tuples first, so singletons cannot displace them. */
-	for (i = 0; i < n; i++)
-		if (src->slots[i].count && src->slots[i].detail != NO_DETAIL)
-			merge_slot(dst, src, &src->slots[i]);
-	for (i = 0; i < n; i++)
-		if (src->slots[i].count && src->slots[i].detail == NO_DETAIL)
-			merge_slot(dst, src, &src->slots[i]);
-	dst->evictions += src->evictions;
-	dst->dropped += src->dropped;
-	dst->detail_full += src->detail_full;
-	return 0;
-}
 
 int
 ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
@@ -698,4 +618,18 @@ ds_fp_merge_map(struct ds_fp *dst, const struct ds_fp *src, const uint16_t *map)
 	dst->dropped += src->dropped;
 	dst->detail_full += src->detail_full;
 	return 0;
+}
+
+int
+ds_fp_merge(struct ds_fp *dst, const struct ds_fp *src)
+{
+	uint16_t map[DS_BK_MAX_SENSORS];
+	unsigned i;
+
+	if (dst == NULL || src == NULL || dst->n_sensors != src->n_sensors ||
+	    src->n_sensors > DS_BK_MAX_SENSORS)
+		return -EINVAL;
+	for (i = 0; i < src->n_sensors; i++)
+		map[i] = (uint16_t)i;
+	return ds_fp_merge_map(dst, src, map);
 }
