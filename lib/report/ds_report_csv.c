@@ -25,14 +25,21 @@ csv_open(const char *dir, const char *name, const char *header)
 	return f;
 }
 
+/* Close f; -errno of the first failure (ENOSPC on a full disk), else 0. */
 static int
 csv_close(FILE *f)
 {
-	int bad = ferror(f);
+	int bad = ferror(f), err = errno;
 
-	if (fclose(f) != 0 || bad)
-		return -EIO;
-	return 0;
+	if (fflush(f) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	return bad ? -(err ? err : EIO) : 0;
 }
 
 static const char *
@@ -151,7 +158,7 @@ table4_7(json_t *r, const char *dir)
 	FILE *g = csv_open(dir, "table7_fingerprint_ports.csv", "sport,seq,ipid,window,port,packets,share");
 	size_t i, j;
 	json_t *fp, *x;
-	int rc;
+	int rc, ret;
 
 	if (!f || !g) {
 		rc = -errno;
@@ -180,7 +187,8 @@ table4_7(json_t *r, const char *dir)
 		}
 	}
 	rc = csv_close(f);
-	return csv_close(g) ? -EIO : rc;
+	ret = csv_close(g);
+	return rc ? rc : ret;
 }
 
 static int
@@ -215,12 +223,12 @@ tools_top_local(json_t *r, const char *dir)
 			real(x, "share_only_here"), str(x, "rate_of"), real(x, "rate_here"),
 			real(x, "max_rate_elsewhere"));
 out:
-	if (t && csv_close(t) && !rc)
-		rc = -EIO;
-	if (s && csv_close(s) && !rc)
-		rc = -EIO;
-	if (l && csv_close(l) && !rc)
-		rc = -EIO;
+	{
+		int a = t ? csv_close(t) : 0, b = s ? csv_close(s) : 0, c = l ? csv_close(l) : 0;
+
+		if (!rc)
+			rc = a ? a : b ? b : c;
+	}
 	return rc;
 }
 
