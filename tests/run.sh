@@ -9,6 +9,7 @@ BUILD=${BUILD:-build}
 [ "${SANITIZE:-}" = 1 ] && BUILD=build-san
 export BUILD
 export DS_TEST_TMP=${DS_TEST_TMP:-$(mktemp -d /tmp/darkscope-test.XXXXXX)}
+mkdir -p "$DS_TEST_TMP"
 pass=0; fail=0; failed=()
 run_one() {
 	local name=$1; shift
