@@ -127,7 +127,7 @@ ds_worker_main(void *arg)
 			/* offline: a pcap queue is empty only at end of file;
 			 * count our own empty polls, so being descheduled by
 			 * the OS is never mistaken for the end */
-			if (app->offline && ++empty >= 10000 && rte_get_tsc_cycles() - last_rx > hz / 5)
+			if (app->offline && ++empty >= 10000 && rte_get_tsc_cycles() - last_rx > hz / 20)
 				__atomic_store_n(&w->drained, 1, __ATOMIC_RELEASE);
 			if (target != DS_PERIOD_NONE && (s->period == DS_PERIOD_NONE || s->period < target)) {
 				if (s->period == DS_PERIOD_NONE) {
