@@ -13,6 +13,7 @@
 
 #include "ds_bk.h"
 #include "ds_fp.h"
+#include "ds_mem.h"
 #include "ds_hash.h"
 #include "ds_hll.h"
 
@@ -72,13 +73,7 @@ ds_fp_slots(const struct ds_fp *f)
 static void *
 zalloc(size_t n)
 {
-	void *p = NULL;
-
-	n = (n + 63) & ~(size_t)63;
-	if (posix_memalign(&p, 64, n ? n : 64) != 0)
-		return NULL;
-	memset(p, 0, n);
-	return p;
+	return ds_mem_table(n ? n : 64);
 }
 
 struct ds_fp *

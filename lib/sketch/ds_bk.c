@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "ds_bk.h"
+#include "ds_mem.h"
 
 struct ds_bk_pair {
 	uint64_t hash;
@@ -89,11 +90,9 @@ ds_bk_alloc(size_t bytes, uint64_t *total)
 	void *p;
 
 	bytes = (bytes + 63) & ~(size_t)63;
-	p = aligned_alloc(64, bytes ? bytes : 64);
-	if (p != NULL) {
-		memset(p, 0, bytes ? bytes : 64);
+	p = ds_mem_table(bytes ? bytes : 64);
+	if (p != NULL)
 		*total += bytes;
-	}
 	return p;
 }
 

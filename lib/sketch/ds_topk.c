@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "ds_topk.h"
+#include "ds_mem.h"
 
 #define DS_TOPK_WAYS 8
 
@@ -83,13 +84,12 @@ ds_topk_create(unsigned capacity_log2)
 	t->capacity_log2 = capacity_log2;
 	t->bucket_mask = (uint32_t)(nb - 1);
 	t->evictions = 0;
-	t->b = aligned_alloc(64, bytes);
+	t->b = ds_mem_table(bytes);
 	if (t->b == NULL) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(t->b, 0, bytes);
 	return t;
 }
 

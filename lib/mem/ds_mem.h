@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_mem: memory for the large sketch tables.  Tables of 2 MiB or more are
+ * 2 MiB aligned and marked MADV_HUGEPAGE, so that with transparent huge
+ * pages in "madvise" mode (Debian's default) a random probe into an 8 MiB
+ * fingerprint table costs one TLB entry per 2 MiB instead of one per 4 KiB:
+ * on a VM a TLB miss is what makes a prefetch arrive too late.  Smaller
+ * blocks are cache-line aligned.  Memory is zeroed; free with free().
+ */
+#ifndef DS_MEM_H
+#define DS_MEM_H
+
+#include <stddef.h>
+
+/* Zeroed block of bytes (>= 1), as described above.  NULL + errno. */
+void *ds_mem_table(size_t bytes);
+
+#endif
