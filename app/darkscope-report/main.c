@@ -13,6 +13,9 @@
  * draws them.
  *
  * Exit status: 0 ok, 1 a bad or unreadable file (named), 2 usage.
+ *
+ * Everything allocated is held in one struct run and freed by run_free()
+ * whatever way run() returns, so error paths simply return their status.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -38,8 +41,42 @@ struct file {
 	uint64_t sensors[DS_CONF_MAX_SENSORS / 64];	/* union sensors it holds */
 };
 
-static struct file *files;
-static size_t n_files, cap_files;
+/* Union configuration: sensors of every file (kept ones), shape of the first. */
+struct unionc {
+	struct ds_conf *conf;
+	char sites[DS_CONF_MAX_SENSORS][DS_CONF_NAME_LEN];	/* site of each union sensor */
+};
+
+/* Everything one run allocates; run_free() releases it on every exit path. */
+struct run {
+	struct file *files;
+	size_t n_files, cap_files;
+	struct unionc u;
+	struct ds_conf *peek;		/* pass 1: parameters of the file being scanned */
+	struct ds_set *scratch;		/* pass 2: the file being merged */
+	struct ds_geo *geo;
+	struct ds_set *acc, *bucket;
+	struct series *ser;
+	json_t *report;
+};
+
+static void
+run_free(struct run *x)
+{
+	size_t k;
+
+	json_decref(x->report);
+	series_free(x->ser);
+	ds_set_free(x->bucket);
+	ds_set_free(x->acc);	/* the sets point at u.conf: free them first */
+	ds_archive_free(x->scratch);
+	ds_geo_free(x->geo);
+	ds_conf_free(x->peek);
+	ds_conf_free(x->u.conf);
+	for (k = 0; k < x->n_files; k++)
+		free(x->files[k].path);
+	free(x->files);
+}
 
 static void
 usage(FILE *f)
@@ -84,18 +121,25 @@ parse_time(const char *s, int64_t *t)
 }
 
 static int
-add_file(const char *path)
+add_file(struct run *x, const char *path)
 {
-	if (n_files == cap_files) {
-		struct file *q = realloc(files, (cap_files = cap_files ? 2 * cap_files : 64) * sizeof(*q));
+	struct file *f;
+
+	if (x->n_files == x->cap_files) {
+		size_t cap = x->cap_files ? 2 * x->cap_files : 64;
+		struct file *q = realloc(x->files, cap * sizeof(*q));
 
 		if (!q)
 			return -ENOMEM;
-		files = q;
+		x->files = q;
+		x->cap_files = cap;
 	}
-	memset(&files[n_files], 0, sizeof(files[0]));
-	files[n_files].path = strdup(path);
-	return files[n_files++].path ? 0 : -ENOMEM;
+	f = &x->files[x->n_files];
+	memset(f, 0, sizeof(*f));
+	if (!(f->path = strdup(path)))
+		return -ENOMEM;
+	x->n_files++;
+	return 0;
 }
 
 static int
@@ -105,44 +149,60 @@ name_cmp(const void *a, const void *b)
 }
 
 static int
-add_input(const char *path)
+add_input(struct run *x, const char *path)
 {
 	struct stat st;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, i;
+	int rc = 0;
 	DIR *d;
 
 	if (stat(path, &st) != 0) {
 		fprintf(stderr, "darkscope-report: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return add_file(path) ? 1 : 0;
+	if (!S_ISDIR(st.st_mode)) {
+		if (add_file(x, path)) {
+			fprintf(stderr, "darkscope-report: out of memory\n");
+			return 1;
+		}
+		return 0;
+	}
 	if (!(d = opendir(path))) {
 		fprintf(stderr, "darkscope-report: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		size_t l = strlen(de->d_name);
-		char *p;
+		char **q, *p;
 
 		if (de->d_name[0] == '.' || l < 4 || strcmp(de->d_name + l - 4, DS_ARCHIVE_SUFFIX))
 			continue;
-		if (asprintf(&p, "%s/%s", path, de->d_name) < 0)
+		if (asprintf(&p, "%s/%s", path, de->d_name) < 0) {
+			rc = 1;
 			break;
-		names = realloc(names, (n + 1) * sizeof(*names));
+		}
+		if (!(q = realloc(names, (n + 1) * sizeof(*names)))) {
+			free(p);
+			rc = 1;
+			break;
+		}
+		names = q;
 		names[n++] = p;
 	}
 	closedir(d);
-	if (n)
+	if (n && !rc)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
-		add_file(names[i]);
+		if (!rc && add_file(x, names[i]))
+			rc = 1;
 		free(names[i]);
 	}
 	free(names);
-	return 0;
+	if (rc)
+		fprintf(stderr, "darkscope-report: out of memory\n");
+	return rc;
 }
 
 static int
@@ -154,12 +214,6 @@ file_cmp(const void *a, const void *b)
 		return x->start < y->start ? -1 : 1;
 	return strcmp(x->path, y->path);
 }
-
-/* Union configuration: sensors of every file (kept ones), shape of the first. */
-struct unionc {
-	struct ds_conf *conf;
-	char sites[DS_CONF_MAX_SENSORS][DS_CONF_NAME_LEN];	/* site of each union sensor */
-};
 
 static int
 in_list(const char *list, const char *name)
@@ -194,8 +248,9 @@ sensor_name(const struct file *f, const char *name, int prefix, const char *forc
 		snprintf(out, len, "%s", name);
 }
 
-int
-main(int argc, char **argv)
+/* The whole program; every return leaves its allocations in x. */
+static int
+run(struct run *x, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -215,12 +270,12 @@ main(int argc, char **argv)
 	const char *forced_site = NULL;
 	unsigned formats = DS_FMT_JSON | DS_FMT_CSV;
 	int prefix = 0, quiet = 0, series = SERIES_NONE, opt, i;
-	struct unionc u = { 0 };
-	struct ds_geo *geo = NULL;
-	struct ds_set *acc = NULL, *bucket = NULL;
+	struct unionc *u = &x->u;
+	struct file *files;
+	struct ds_set *acc, *bucket = NULL;
 	struct series *ser = NULL;
 	char err[1024], name[32];
-	size_t k, used = 0;
+	size_t k, n_files, used = 0;
 	json_t *r;
 
 	while ((opt = getopt_long(argc, argv, "qho:", opts, NULL)) != -1) {
@@ -273,8 +328,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (i = optind; i < argc; i++)
-		if (add_input(argv[i]))
+		if (add_input(x, argv[i]))
 			return 1;
+	files = x->files;
+	n_files = x->n_files;
 	if (n_files == 0) {
 		fprintf(stderr, "darkscope-report: no archive files (*%s) in the inputs\n", DS_ARCHIVE_SUFFIX);
 		return 1;
@@ -283,9 +340,10 @@ main(int argc, char **argv)
 	/* Pass 1: window, sites, sensor union, compatible parameters. */
 	for (k = 0; k < n_files; k++) {
 		struct file *f = &files[k];
-		struct ds_conf *sc = ds_archive_peek(f->path, &f->start, &f->end, f->site, err, sizeof(err));
+		struct ds_conf *sc;
 		unsigned j, m;
 
+		sc = x->peek = ds_archive_peek(f->path, &f->start, &f->end, f->site, err, sizeof(err));
 		if (!sc) {
 			fprintf(stderr, "darkscope-report: %s\n", err);
 			return 1;
@@ -293,16 +351,24 @@ main(int argc, char **argv)
 		if (f->start < from || f->end > to) {
 			f->start = INT64_MIN;	/* outside the window */
 			ds_conf_free(sc);
+			x->peek = NULL;
 			continue;
 		}
-		if (!u.conf) {
-			u.conf = ds_conf_default();
-			*u.conf = *sc;
-			u.conf->n_sensors = 0;
-			u.conf->sensors = calloc(DS_CONF_MAX_SENSORS, sizeof(*u.conf->sensors));
-			u.conf->n_watched = 0;
-			u.conf->site[0] = 0;
-		} else if (ds_archive_compatible(u.conf, sc, err, sizeof(err))) {
+		if (!u->conf) {
+			if (!(u->conf = ds_conf_default())) {
+				fprintf(stderr, "darkscope-report: out of memory\n");
+				return 1;
+			}
+			*u->conf = *sc;
+			u->conf->n_sensors = 0;
+			u->conf->sensors = calloc(DS_CONF_MAX_SENSORS, sizeof(*u->conf->sensors));
+			u->conf->n_watched = 0;
+			u->conf->site[0] = 0;
+			if (!u->conf->sensors) {
+				fprintf(stderr, "darkscope-report: out of memory\n");
+				return 1;
+			}
+		} else if (ds_archive_compatible(u->conf, sc, err, sizeof(err))) {
 			fprintf(stderr, "darkscope-report: %s: cannot merge with %s: %s\n", f->path, files[0].path, err);
 			return 1;
 		}
@@ -317,27 +383,27 @@ main(int argc, char **argv)
 			}
 			if (!in_list(sensors, nm))
 				continue;
-			for (m = 0; m < u.conf->n_sensors; m++)
-				if (strcmp(u.conf->sensors[m].name, nm) == 0)
+			for (m = 0; m < u->conf->n_sensors; m++)
+				if (strcmp(u->conf->sensors[m].name, nm) == 0)
 					break;
-			if (m < u.conf->n_sensors) {
-				if (strcmp(u.sites[m], f->site) != 0) {
+			if (m < u->conf->n_sensors) {
+				if (strcmp(u->sites[m], f->site) != 0) {
 					fprintf(stderr, "darkscope-report: %s: sensor '%s' of site '%s' clashes with the sensor of that name of site '%s'; use --site-prefix\n",
-						f->path, nm, f->site, u.sites[m]);
+						f->path, nm, f->site, u->sites[m]);
 					return 1;
 				}
 				f->sensors[m / 64] |= 1ull << (m % 64);
 				continue;
 			}
-			if (u.conf->n_sensors == DS_CONF_MAX_SENSORS) {
+			if (u->conf->n_sensors == DS_CONF_MAX_SENSORS) {
 				fprintf(stderr, "darkscope-report: more than %d sensors\n", DS_CONF_MAX_SENSORS);
 				return 1;
 			}
-			u.conf->sensors[m] = sc->sensors[j];
-			snprintf(u.conf->sensors[m].name, DS_CONF_NAME_LEN, "%s", nm);
-			snprintf(u.sites[m], DS_CONF_NAME_LEN, "%s", f->site);
+			u->conf->sensors[m] = sc->sensors[j];
+			snprintf(u->conf->sensors[m].name, DS_CONF_NAME_LEN, "%s", nm);
+			snprintf(u->sites[m], DS_CONF_NAME_LEN, "%s", f->site);
 			f->sensors[m / 64] |= 1ull << (m % 64);
-			u.conf->n_sensors++;
+			u->conf->n_sensors++;
 		}
 		if (f->start < wstart)
 			wstart = f->start;
@@ -345,12 +411,13 @@ main(int argc, char **argv)
 			wend = f->end;
 		used++;
 		ds_conf_free(sc);
+		x->peek = NULL;
 	}
-	if (!used || !u.conf || u.conf->n_sensors == 0) {
+	if (!used || !u->conf || u->conf->n_sensors == 0) {
 		fprintf(stderr, "darkscope-report: no archived period (with the chosen sensors) lies inside the window\n");
 		return 1;
 	}
-	if (geo_path && !(geo = ds_geo_load(geo_path, err, sizeof(err)))) {
+	if (geo_path && !(x->geo = ds_geo_load(geo_path, err, sizeof(err)))) {
 		fprintf(stderr, "darkscope-report: %s\n", err);
 		return 1;
 	}
@@ -377,10 +444,10 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	acc = ds_set_create(u.conf);
+	acc = x->acc = ds_set_create(u->conf);
 	if (series != SERIES_NONE) {
-		bucket = ds_set_create(u.conf);
-		ser = series_new(series);
+		bucket = x->bucket = ds_set_create(u->conf);
+		ser = x->ser = series_new(series);
 	}
 	if (!acc || (series != SERIES_NONE && (!bucket || !ser))) {
 		fprintf(stderr, "darkscope-report: out of memory\n");
@@ -396,7 +463,6 @@ main(int argc, char **argv)
 	/* Pass 2: merge. */
 	{
 		int64_t bstart = INT64_MIN, bend = 0;
-		struct ds_set *scratch = NULL;
 		int have = 0;
 		struct timespec t0, t1;
 
@@ -409,8 +475,8 @@ main(int argc, char **argv)
 
 			if (f->start == INT64_MIN)
 				continue;
-			if (ds_archive_read_reuse(f->path, &scratch, NULL, NULL, err, sizeof(err)) == 0)
-				s = scratch;
+			if (ds_archive_read_reuse(f->path, &x->scratch, NULL, NULL, err, sizeof(err)) == 0)
+				s = x->scratch;
 			else
 				s = NULL;
 			if (!s) {
@@ -422,8 +488,8 @@ main(int argc, char **argv)
 
 				sensor_name(f, s->conf->sensors[j].name, prefix, forced_site, nm, sizeof(nm));
 				map[j] = DS_ARCHIVE_DROP;
-				for (m = 0; m < u.conf->n_sensors; m++)
-					if (strcmp(u.conf->sensors[m].name, nm) == 0)
+				for (m = 0; m < u->conf->n_sensors; m++)
+					if (strcmp(u->conf->sensors[m].name, nm) == 0)
 						map[j] = (uint16_t)m;
 			}
 			if (ds_archive_merge(acc, s, map)) {
@@ -448,13 +514,14 @@ main(int argc, char **argv)
 				}
 			}
 		}
-		ds_archive_free(scratch);
+		ds_archive_free(x->scratch);
+		x->scratch = NULL;
 		if (bucket && have)
 			series_add(ser, bucket, bstart, bend);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (!quiet)
 			fprintf(stderr, "darkscope-report: merged %zu archive(s), %u sensor(s), in %.3f s\n",
-				used, u.conf->n_sensors,
+				used, u->conf->n_sensors,
 				(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	if (dump && series_dump_sketches(acc, dump) != 0) {
@@ -462,19 +529,19 @@ main(int argc, char **argv)
 		return 1;
 	}
 	{
-		struct ds_report_ctx x = { 0 };
+		struct ds_report_ctx rx = { 0 };
 
-		x.conf = u.conf;
-		x.geo = geo;
-		x.start = from != INT64_MIN ? from : wstart;
-		x.end = to != INT64_MAX ? to : wend;
-		x.source = "archive";
-		r = ds_report_build(acc, &x);
+		rx.conf = u->conf;
+		rx.geo = x->geo;
+		rx.start = from != INT64_MIN ? from : wstart;
+		rx.end = to != INT64_MAX ? to : wend;
+		rx.source = "archive";
+		r = x->report = ds_report_build(acc, &rx);
 		if (!r) {
 			fprintf(stderr, "darkscope-report: out of memory building the report\n");
 			return 1;
 		}
-		ds_report_stamp(x.start, name, sizeof(name));
+		ds_report_stamp(rx.start, name, sizeof(name));
 	}
 	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "darkscope-report: %s: %s\n", out, strerror(errno));
@@ -493,14 +560,15 @@ main(int argc, char **argv)
 	}
 	if (!quiet)
 		fprintf(stderr, "darkscope-report: wrote %s/%s/\n", out, name);
-	json_decref(r);
-	series_free(ser);
-	ds_set_free(acc);
-	ds_set_free(bucket);
-	ds_geo_free(geo);
-	ds_conf_free(u.conf);
-	for (k = 0; k < n_files; k++)
-		free(files[k].path);
-	free(files);
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run x = { 0 };
+	int rc = run(&x, argc, argv);
+
+	run_free(&x);
+	return rc;
 }
