@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds_hash.h"
+
 #define DS_FP_PORT_SLOTS 16
 
 struct ds_fp;
@@ -64,12 +66,7 @@ ds_fp_hash(const struct ds_fp_key *k)
 	uint64_t x = ((uint64_t)k->seq << 32) ^ ((uint64_t)k->sport << 16) ^ k->ipid;
 
 	x ^= (uint64_t)k->win * 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
+	return ds_hash_fmix64(x);
 }
 
 /* Prefetching the bucket ds_fp_add() will read: ds_fp_slots() gives the

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "ds_hash.h"
+
 #define DS_CM_MAX_DEPTH 8
 
 struct ds_cm {			/* fields are internal; use the functions */
@@ -87,14 +89,7 @@ uint32_t *ds_cm_counters(struct ds_cm *cm);
 static inline uint64_t
 ds_cm_port_hash(uint16_t port)
 {
-	uint64_t k = port + 0x9e3779b97f4a7c15ULL;
-
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
+	return ds_hash_fmix64(port + 0x9e3779b97f4a7c15ULL);
 }
 
 #endif
