@@ -29,7 +29,8 @@ def live(d):
     for f in sorted(glob.glob(os.path.join(d, "*", "report.json"))):
         with open(f) as fh:
             r = json.load(fh)
-        rx.append(r.get("capture", {}).get("rx_packets", 0))
+        secs = r.get("window", {}).get("seconds", 1) or 1
+        rx.append(r.get("capture", {}).get("rx_packets", 0) / secs)
     while rx and rx[0] == 0:
         rx.pop(0)
     full = rx[1:-1]

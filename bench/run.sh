@@ -13,13 +13,16 @@
 #  d. memory: sketch bytes per sensor and per worker, VmHWM of the live runs
 # each with 4 sensors, 256 sensors, and 256 sensors one of which is a /8.
 #
-# Environment: BUILD (build), BENCH_SECONDS (10, per live run),
+# Environment: BUILD (build), BENCH_SECONDS (20, per live run), BENCH_PERIOD
+# (5, report period of the live runs: Mpps = rx_packets of the full periods
+# divided by their length),
 # BENCH_FRAMES (100000, replayed file), BENCH_SCALE (0.01, darkgen scale of
 # the offline file), BENCH_KEEP=1 keeps the work directory.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-T=${BENCH_SECONDS:-10}
+T=${BENCH_SECONDS:-20}
+PERIOD=${BENCH_PERIOD:-5}	# report period of the live runs (s)
 N=${BENCH_FRAMES:-100000}
 SCALE=${BENCH_SCALE:-0.01}
 RES=bench/results
@@ -97,7 +100,7 @@ for k in 4 256 256x8; do
 	mbufs=$(sed -n 's/.*mbufs = \([0-9]*\).*/\1/p' "$conf")
 	note "end to end, $k sensors: darkscope live ${T} s"
 	"$BIN/darkscope" $EAL --lcores=0@0,1@1 \
-		--vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- -c "$conf" -o "$out" -p 1 \
+		--vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- -c "$conf" -o "$out" -p "$PERIOD" \
 		>"$W/ds$k.log" 2>&1 &
 	ds_pid=$!
 	# start-up (pool, preload of the file) ends with the first report
