@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ds_hash.h"
+#include "ds_mem.h"
 #include "ds_set.h"
 
 static const char *const tool_names[DS_TOOL__N] = { "mirai", "zmap", "masscan" };
@@ -24,63 +25,71 @@ ds_set_tool_name(unsigned tool)
 	return tool < DS_TOOL__N ? tool_names[tool] : "invalid";
 }
 
+/* n HLLs of precision p whose registers are one table (huge pages when it
+ * is large: 256 sensors' source HLLs are 48 MiB). */
 static struct ds_hll **
 hll_array(unsigned n, unsigned p)
 {
-	struct ds_hll **a = calloc(n, sizeof(*a));
+	struct ds_hll **a = calloc(n, sizeof(*a) + sizeof(struct ds_hll));
+	struct ds_hll *h = (struct ds_hll *)(a + n);
+	uint8_t *reg = ds_mem_table((size_t)n << p);
 	unsigned i;
 
-	if (!a)
+	if (!a || !reg) {
+		free(a);
+		free(reg);
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (!(a[i] = ds_hll_create(p))) {
-			while (i--)
-				ds_hll_free(a[i]);
-			free(a);
-			return NULL;
-		}
+	}
+	for (i = 0; i < n; i++) {
+		a[i] = &h[i];
+		ds_hll_init(a[i], p, reg + ((size_t)i << p));
+	}
 	return a;
 }
 
 static void
 hll_array_free(struct ds_hll **a, unsigned n)
 {
-	unsigned i;
-
 	if (!a)
 		return;
-	for (i = 0; i < n; i++)
-		ds_hll_free(a[i]);
+	if (n)
+		free(ds_hll_registers(a[0]));
 	free(a);
 }
 
+/* n count-min sketches whose counters are one table, as hll_array. */
 static struct ds_cm **
 cm_array(unsigned n, unsigned w, unsigned d)
 {
-	struct ds_cm **a = calloc(n, sizeof(*a));
+	struct ds_cm **a = calloc(n, sizeof(*a) + sizeof(struct ds_cm));
+	struct ds_cm *cm = (struct ds_cm *)(a + n);
+	size_t per = (size_t)d << w;
+	uint32_t *rows = ds_mem_table(n * per * sizeof(uint32_t));
 	unsigned i;
 
-	if (!a)
+	if (!a || !rows) {
+		free(a);
+		free(rows);
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (!(a[i] = ds_cm_create(w, d))) {
-			while (i--)
-				ds_cm_free(a[i]);
+	}
+	for (i = 0; i < n; i++) {
+		a[i] = &cm[i];
+		if (ds_cm_init(a[i], w, d, rows + i * per) != 0) {
 			free(a);
+			free(rows);
 			return NULL;
 		}
+	}
 	return a;
 }
 
 static void
 cm_array_free(struct ds_cm **a, unsigned n)
 {
-	unsigned i;
-
 	if (!a)
 		return;
-	for (i = 0; i < n; i++)
-		ds_cm_free(a[i]);
+	if (n)
+		free(ds_cm_counters(a[0]));
 	free(a);
 }
 

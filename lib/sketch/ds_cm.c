@@ -64,6 +64,20 @@ ds_cm_create(unsigned width_log2, unsigned depth)
 	return cm;
 }
 
+int
+ds_cm_init(struct ds_cm *cm, unsigned width_log2, unsigned depth, uint32_t *rows)
+{
+	if (cm == NULL || rows == NULL || depth == 0 || depth > DS_CM_MAX_DEPTH ||
+	    width_log2 < 4 || width_log2 > 24 || depth * width_log2 > 64)
+		return -EINVAL;
+	memset(cm, 0, sizeof(*cm));
+	cm->width_log2 = width_log2;
+	cm->depth = depth;
+	cm->mask = (1u << width_log2) - 1;
+	cm->rows = rows;
+	return 0;
+}
+
 /* Free the sketch and its counters; NULL is a no-op. */
 void
 ds_cm_free(struct ds_cm *cm)

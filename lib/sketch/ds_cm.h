@@ -30,6 +30,11 @@ struct ds_cm {			/* fields are internal; use the functions */
 struct ds_cm *ds_cm_create(unsigned width_log2, unsigned depth);
 void ds_cm_free(struct ds_cm *cm);
 
+/* Make *cm a sketch over caller-owned counters rows (depth * 2^width_log2
+ * zeroed uint32_t, 64-byte aligned), e.g. carved from one large table.  Not
+ * passed to ds_cm_free(); the caller frees rows.  0 or -EINVAL. */
+int ds_cm_init(struct ds_cm *cm, unsigned width_log2, unsigned depth, uint32_t *rows);
+
 static inline void
 ds_cm_add(struct ds_cm *cm, uint64_t hash, uint32_t count)
 {

@@ -71,6 +71,17 @@ ds_hll_create(unsigned p)
 }
 
 /* Free the sketch and its registers; NULL is a no-op. */
+int
+ds_hll_init(struct ds_hll *h, unsigned p, uint8_t *reg)
+{
+	if (h == NULL || reg == NULL || p < DS_HLL_MIN_P || p > DS_HLL_MAX_P)
+		return -EINVAL;
+	h->p = p;
+	h->m = 1u << p;
+	h->reg = reg;
+	return 0;
+}
+
 void
 ds_hll_free(struct ds_hll *h)
 {

@@ -30,6 +30,12 @@ struct ds_hll {			/* fields are internal; use the functions */
 struct ds_hll *ds_hll_create(unsigned p);
 void ds_hll_free(struct ds_hll *h);
 
+/* Make *h a sketch of precision p over caller-owned registers reg (2^p
+ * zeroed bytes), e.g. carved from one large table so that many sketches
+ * share huge pages.  Such a sketch is not passed to ds_hll_free(); the
+ * caller frees reg.  0 or -EINVAL (p out of range, NULL argument). */
+int ds_hll_init(struct ds_hll *h, unsigned p, uint8_t *reg);
+
 static inline void
 ds_hll_add(struct ds_hll *h, uint64_t hash)
 {
