@@ -288,7 +288,7 @@ advance(struct mgr *g, int final)
 		g->next = low;
 	}
 	if (!final) {
-		while (g->next < minpub)
+		while (minpub != DS_PERIOD_DONE && g->next < minpub)
 			report(g, g->next++, 0);
 		return;
 	}
@@ -377,8 +377,21 @@ ds_manager_run(struct ds_app *app)
 		else
 			rte_pause();
 	}
-	/* Stop the workers, then report everything they hold. */
+	/* Stop the workers, then report everything they hold.  A worker may
+	 * be waiting in a flip for a set this lcore still has to report and
+	 * hand back: keep reporting until every worker has handed over its
+	 * last set (published DONE), or it would wait forever. */
 	app->stop = 1;
+	for (;;) {
+		int64_t minpub;
+		int all;
+
+		lowest_period(app, &minpub, &all);
+		if (minpub == DS_PERIOD_DONE)
+			break;
+		advance(&g, 0);
+		rte_pause();
+	}
 	rte_eal_mp_wait_lcore();
 	advance(&g, 1);
 	for (i = 0; g.n_pending && i < 3; i++) {
