@@ -25,8 +25,11 @@
 #include "darkscope.h"
 #include "ds_parse.h"
 
-static int ts_offset = -1;
-static uint64_t ts_flag;
+/* Where the PMD puts rx timestamps (looked up once per worker). */
+struct ts_field {
+	int offset;		/* -1: none */
+	uint64_t flag;
+};
 
 static void
 flip(struct ds_app *app, struct ds_worker *w, int64_t to)
@@ -50,10 +53,10 @@ flip(struct ds_app *app, struct ds_worker *w, int64_t to)
 /* Packet timestamp in ns: the PMD's rx timestamp (pcap vdev gives the
  * capture time), else the manager's wall clock. */
 static inline uint64_t
-pkt_ts(const struct rte_mbuf *m, uint64_t now)
+pkt_ts(const struct rte_mbuf *m, const struct ts_field *tf, uint64_t now)
 {
-	if (ts_offset >= 0 && (m->ol_flags & ts_flag)) {
-		uint64_t t = *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *);
+	if (tf->offset >= 0 && (m->ol_flags & tf->flag)) {
+		uint64_t t = *RTE_MBUF_DYNFIELD(m, tf->offset, rte_mbuf_timestamp_t *);
 
 		/* pcap gives ns, some PMDs us */
 		return t < 100000000000000000ull ? t * 1000 : t;
@@ -109,13 +112,11 @@ ds_worker_main(void *arg)
 	struct ds_pkt pkts[DS_BURST_MAX];
 	uint64_t ts[DS_BURST_MAX];
 	uint64_t empty = 0, last_rx = rte_get_tsc_cycles(), hz = rte_get_tsc_hz();
+	struct ts_field tf;
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
 
-	ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
-	{
-		int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
-
-		ts_flag = bit >= 0 ? 1ull << bit : 0;
-	}
+	tf.offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	tf.flag = bit >= 0 ? 1ull << bit : 0;
 	while (!app->stop) {
 		int64_t target = __atomic_load_n(&app->target, __ATOMIC_ACQUIRE);
 		struct ds_set *s = w->set[w->cur];
@@ -150,7 +151,7 @@ ds_worker_main(void *arg)
 				rte_prefetch0(rte_pktmbuf_mtod(m[i + 4], void *));
 			ds_parse(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]),
 				 &pkts[i]);
-			ts[i] = packet_clock ? pkt_ts(m[i], now) : now;
+			ts[i] = packet_clock ? pkt_ts(m[i], &tf, now) : now;
 		}
 		if (packet_clock) {
 			count_packet_clock(app, w, pkts, ts, nb);
