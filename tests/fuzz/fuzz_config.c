@@ -12,26 +12,18 @@
 #include <unistd.h>
 
 #include "ds_conf.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char path[64];
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ds_conf *c;
 	char err[700];
-	FILE *f;
+	const char *path;
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/fuzz_config.%d.conf", (int)getpid());
-	f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	path = fuzz_write_input("config", "conf", data, size);
 	err[0] = '\0';
 	c = ds_conf_load(path, err, sizeof(err));
 	if (c) {

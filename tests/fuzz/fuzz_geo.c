@@ -11,26 +11,18 @@
 #include <unistd.h>
 
 #include "ds_geo.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char path[64];
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ds_geo *g;
 	char err[700];
-	FILE *f;
+	const char *path;
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/fuzz_geo.%d.mmdb", (int)getpid());
-	f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	path = fuzz_write_input("geo", "mmdb", data, size);
 	err[0] = '\0';
 	g = ds_geo_load(path, err, sizeof(err));
 	if (g) {
