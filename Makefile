@@ -117,13 +117,15 @@ FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_FLAGS   := -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -fno-omit-frame-pointer $(addprefix -I,$(LIB_DIRS))
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(addprefix -I,$(LIB_DIRS))
 FUZZ_NAMES   := parse config geo \
 	$(if $(and $(wildcard lib/archive/ds_archive.c),$(wildcard tests/fuzz/fuzz_archive.c)),archive)
 FUZZ_SRC_parse   := lib/parse/ds_parse.c
 FUZZ_SRC_config  := lib/config/ds_conf.c
 FUZZ_SRC_geo     := lib/geo/ds_geo.c lib/lpm/ds_lpm.c
 FUZZ_SRC_archive := $(filter-out lib/report/% lib/geo/%,$(LIB_SRC))
+FUZZ_FLAGS   += -fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
 FUZZ_RUN_ARGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard lib/*/*.c lib/*/*.h)

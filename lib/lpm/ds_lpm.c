@@ -17,12 +17,43 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ds_lpm.h"
 
 #define TBL24_N (1u << 24)
 #define GROUP_N 256u
 #define MAX_GROUPS (DS_LPM_EXT)	/* group index must fit in 15 bits */
+
+/*
+ * Tables come zeroed from anonymous mappings: pages nobody writes stay
+ * unbacked (a sparse sensor table or a small GeoIP database touches a few
+ * of tbl24's 32 MiB), and tbl24 asks for transparent huge pages, as the
+ * fast path's destination lookup hits it once per packet.
+ */
+static void *
+tbl_alloc(size_t bytes, int huge)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (huge)
+		madvise(p, bytes, MADV_HUGEPAGE);	/* a hint */
+#else
+	(void)huge;
+#endif
+	return p;
+}
+
+static void
+tbl_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
 
 struct ds_lpm *
 ds_lpm_create(uint32_t max_groups)
@@ -37,11 +68,11 @@ ds_lpm_create(uint32_t max_groups)
 	if (l == NULL)
 		return NULL;
 	l->max_groups = max_groups;
-	l->tbl24 = calloc(TBL24_N, sizeof(*l->tbl24));
-	l->depth24 = calloc(TBL24_N, sizeof(*l->depth24));
+	l->tbl24 = tbl_alloc(TBL24_N * sizeof(*l->tbl24), 1);
+	l->depth24 = tbl_alloc(TBL24_N * sizeof(*l->depth24), 0);
 	if (max_groups) {
-		l->tbl8 = calloc((size_t)max_groups * GROUP_N, sizeof(*l->tbl8));
-		l->depth8 = calloc((size_t)max_groups * GROUP_N, sizeof(*l->depth8));
+		l->tbl8 = tbl_alloc((size_t)max_groups * GROUP_N * sizeof(*l->tbl8), 0);
+		l->depth8 = tbl_alloc((size_t)max_groups * GROUP_N * sizeof(*l->depth8), 0);
 	}
 	if (!l->tbl24 || !l->depth24 ||
 	    (max_groups && (!l->tbl8 || !l->depth8))) {
@@ -57,10 +88,10 @@ ds_lpm_free(struct ds_lpm *l)
 {
 	if (l == NULL)
 		return;
-	free(l->tbl24);
-	free(l->tbl8);
-	free(l->depth24);
-	free(l->depth8);
+	tbl_free(l->tbl24, TBL24_N * sizeof(*l->tbl24));
+	tbl_free(l->tbl8, (size_t)l->max_groups * GROUP_N * sizeof(*l->tbl8));
+	tbl_free(l->depth24, TBL24_N * sizeof(*l->depth24));
+	tbl_free(l->depth8, (size_t)l->max_groups * GROUP_N * sizeof(*l->depth8));
 	free(l);
 }
 
@@ -150,8 +181,8 @@ ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
 void
 ds_lpm_freeze(struct ds_lpm *l)
 {
-	free(l->depth24);
-	free(l->depth8);
+	tbl_free(l->depth24, TBL24_N * sizeof(*l->depth24));
+	tbl_free(l->depth8, (size_t)l->max_groups * GROUP_N * sizeof(*l->depth8));
 	l->depth24 = NULL;
 	l->depth8 = NULL;
 }
