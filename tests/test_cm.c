@@ -163,6 +163,50 @@ test_port_hash(void)
 	CHECK(same == 0, "port hash separates neighbouring ports");
 }
 
+/* ds_cm_port_counts() == ds_cm_query() of every port, for every shape and
+ * fill: empty, one port, sparse, every port, counters saturated by
+ * collisions (narrow sketch). */
+static void
+test_port_counts(void)
+{
+	static const struct { unsigned wl, depth, ports, step; const char *what; } cases[] = {
+		{ 12, 4, 0, 1, "empty sketch" },
+		{ 12, 4, 1, 1, "one port" },
+		{ 12, 4, 300, 211, "sparse, default shape" },
+		{ 16, 4, 65536, 1, "every port, wide" },
+		{ 4, 1, 2000, 7, "depth 1, narrow: collisions everywhere" },
+		{ 8, 8, 5000, 13, "depth 8 (64 hash bits)" },
+		{ 10, 3, 65536, 3, "every port, narrow" },
+	};
+	uint32_t *out = malloc(DS_CM_PORTS * sizeof(*out));
+	unsigned i, p;
+
+	CHECK(out != NULL, "scratch");
+	if (!out)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ds_cm *cm = ds_cm_create(cases[i].wl, cases[i].depth);
+		unsigned bad = 0;
+
+		if (!cm) {
+			CHECK(0, cases[i].what);
+			continue;
+		}
+		for (p = 0; p < cases[i].ports; p++) {
+			uint16_t port = (uint16_t)(p * cases[i].step);
+
+			ds_cm_add(cm, ds_cm_port_hash(port), 1 + p % 5);
+		}
+		memset(out, 0xa5, DS_CM_PORTS * sizeof(*out));
+		ds_cm_port_counts(cm, out);
+		for (p = 0; p < DS_CM_PORTS; p++)
+			bad += out[p] != ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
+		CHECK(bad == 0, cases[i].what);
+		ds_cm_free(cm);
+	}
+	free(out);
+}
+
 int
 main(void)
 {
@@ -170,5 +214,6 @@ main(void)
 	test_bounds();
 	test_merge();
 	test_port_hash();
+	test_port_counts();
 	return ds_test_done("test_cm");
 }

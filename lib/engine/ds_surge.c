@@ -16,6 +16,8 @@ struct ds_surge {
 	unsigned pos;
 	uint32_t *ring;		/* h * 65536 */
 	uint64_t *sum;		/* 65536 */
+	uint64_t *now;		/* 65536: this period, scratch */
+	uint32_t *cnt;		/* 65536: one sensor, scratch */
 };
 
 struct ds_surge *
@@ -29,7 +31,9 @@ ds_surge_create(const struct ds_conf *c)
 	g->h = c->surge_history;
 	g->ring = calloc((size_t)g->h * 65536, sizeof(uint32_t));
 	g->sum = calloc(65536, sizeof(uint64_t));
-	if (!g->ring || !g->sum) {
+	g->now = calloc(DS_CM_PORTS, sizeof(*g->now));
+	g->cnt = calloc(DS_CM_PORTS, sizeof(*g->cnt));
+	if (!g->ring || !g->sum || !g->now || !g->cnt) {
 		ds_surge_free(g);
 		return NULL;
 	}
@@ -43,6 +47,8 @@ ds_surge_free(struct ds_surge *g)
 		return;
 	free(g->ring);
 	free(g->sum);
+	free(g->now);
+	free(g->cnt);
 	free(g);
 }
 
@@ -54,12 +60,19 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 	uint32_t *slot = &g->ring[(size_t)g->pos * 65536];
 	unsigned port, i, n = 0;
 
+	/* the period's per-port totals over all sensors */
+	memset(g->now, 0, DS_CM_PORTS * sizeof(*g->now));
+	for (i = 0; i < s->n_sensors; i++) {
+		if (ds_cm_total(s->ports[i]) == 0)
+			continue;
+		ds_cm_port_counts(s->ports[i], g->cnt);
+		for (port = 0; port < DS_CM_PORTS; port++)
+			g->now[port] += g->cnt[port];
+	}
 	for (port = 0; port < 65536; port++) {
-		uint64_t hash = ds_cm_port_hash((uint16_t)port), v = 0;
+		uint64_t v = g->now[port];
 		double mean;
 
-		for (i = 0; i < s->n_sensors; i++)
-			v += ds_cm_query(s->ports[i], hash);
 		mean = g->filled ? (double)g->sum[port] / g->filled : 0;
 		if (g->filled && n < max && v >= c->surge_min_packets &&
 		    (double)v > c->surge_factor * mean && !s->watch_slot[port]) {

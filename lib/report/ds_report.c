@@ -88,11 +88,14 @@ ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 	struct port_count best[1001];
 	unsigned have = 0, i, p;
 	json_t *a = json_array();
+	uint32_t *cnt = total ? malloc(DS_CM_PORTS * sizeof(*cnt)) : NULL;
 
 	if (n > 1000)
 		n = 1000;
-	for (p = 0; p < 65536 && total; p++) {
-		uint64_t v = ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
+	if (cnt)
+		ds_cm_port_counts(cm, cnt);
+	for (p = 0; p < DS_CM_PORTS && cnt; p++) {
+		uint64_t v = cnt[p];
 
 		if (!v || (have == n && v <= best[n - 1].packets))
 			continue;
@@ -109,6 +112,7 @@ ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", (int)best[i].port,
 						   "packets", (json_int_t)best[i].packets,
 						   "share", ds_report_share((double)best[i].packets, (double)total)));
+	free(cnt);
 	return a;
 }
 

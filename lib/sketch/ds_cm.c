@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,4 +163,41 @@ uint32_t *
 ds_cm_counters(struct ds_cm *cm)
 {
 	return cm->rows;
+}
+
+static uint64_t port_hash[DS_CM_PORTS];
+static pthread_once_t port_hash_once = PTHREAD_ONCE_INIT;
+
+static void
+port_hash_init(void)
+{
+	for (unsigned p = 0; p < DS_CM_PORTS; p++)
+		port_hash[p] = ds_cm_port_hash((uint16_t)p);
+}
+
+void
+ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
+{
+	const uint32_t *row = cm->rows;
+	uint32_t mask = cm->mask;
+	unsigned i, p, shift;
+
+	if (cm->total == 0) {
+		memset(out, 0, DS_CM_PORTS * sizeof(*out));
+		return;
+	}
+	pthread_once(&port_hash_once, port_hash_init);
+	for (p = 0; p < DS_CM_PORTS; p++)
+		out[p] = row[port_hash[p] & mask];
+	for (i = 1, shift = cm->width_log2; i < cm->depth; i++, shift += cm->width_log2) {
+		row += (size_t)mask + 1;
+		for (p = 0; p < DS_CM_PORTS; p++) {
+			uint32_t v;
+
+			if (out[p] == 0)	/* sparse sketches: most ports */
+				continue;
+			v = row[(port_hash[p] >> shift) & mask];
+			out[p] = v < out[p] ? v : out[p];
+		}
+	}
 }

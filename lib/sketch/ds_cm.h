@@ -77,6 +77,14 @@ ds_cm_prefetch(const struct ds_cm *cm, uint64_t hash)
 }
 
 /* dst += src.  Returns 0 or -EINVAL when the shapes differ. */
+/* Estimates of all 65,536 ports keyed by ds_cm_port_hash(): out[p] =
+ * ds_cm_query(cm, ds_cm_port_hash(p)), computed row by row from a table of
+ * the port hashes built once per process (thread-safe), so a report's
+ * all-ports query costs a few streaming passes instead of 65,536 hashes
+ * and depth * 65,536 scattered reads.  out holds 65,536 counts. */
+#define DS_CM_PORTS 65536
+void ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out);
+
 int ds_cm_merge(struct ds_cm *dst, const struct ds_cm *src);
 void ds_cm_clear(struct ds_cm *cm);
 uint64_t ds_cm_total(const struct ds_cm *cm);
