@@ -5,15 +5,29 @@
  * measurements", SIGCOMM 2018) without the negative vote, laid out like a
  * set-associative cache.
  *
- * capacity = 2^c entries in 2^(c-3) buckets of 8 slots.  A bucket keeps the
- * 8 keys in its first cache line and the 8 counts in the second, then
- * first/last timestamps and flags, so the common case (key present, or a
- * free slot) reads one line of keys and writes one line of counts.  The
- * bucket is chosen by hash & (buckets - 1).  A new key in a full bucket
+ * capacity = 2^c entries in 2^(c-3) buckets of 8 slots, 256 bytes each
+ * (4 cache lines, the bucket array 256-byte aligned so a bucket never
+ * straddles a page):
+ *   line 0     the 8 keys;
+ *   lines 1-2  8 cells {count | flags << 56, last}, two slots per 16 bytes;
+ *   line 3     the 8 first timestamps.
+ * A key already present (the common case for a heavy hitter) reads the key
+ * line and updates one cell: 2 lines.  A new key reads the key line and, in
+ * a full bucket, the 8 cells to choose a victim, then writes its key, its
+ * cell and its first timestamp: 4 lines, where the structure-of-arrays
+ * layout of five lines (key, count, first, last, flags) touched 5.  A
+ * count takes 56 bits (at 10^8 packets a second it would take 22 years to
+ * overflow) and the flags the top 8 (the documented 8 flag bits; higher bits
+ * given to ds_topk_add are ignored).  The slot is found by comparing all 8
+ * keys at once (no early exit, so the compiler vectorises the compare and
+ * the loop has no data-dependent branch).
+ *
+ * The bucket is chosen by hash & (buckets - 1).  A new key in a full bucket
  * replaces the entry with the smallest count (ties: the least recently
- * seen, so a key that has just arrived is not the first to go), and the
- * eviction is counted: counts of keys never evicted are exact, which is
- * what a report should state beside the list.  Key 0 marks a free slot.
+ * seen, then the lowest slot, so a key that has just arrived is not the
+ * first to go), and the eviction is counted: counts of keys never evicted
+ * are exact, which is what a report should state beside the list.  Key 0
+ * marks a free slot.
  *
  * Merge (equal capacities only, so an entry's bucket is the same in both
  * tables without storing its hash) adds counts of equal keys, ORs flags and
@@ -25,18 +39,26 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "ds_topk.h"
 #include "ds_mem.h"
 
 #define DS_TOPK_WAYS 8
+#define DS_TOPK_FLAG_SHIFT 56
+#define DS_TOPK_COUNT_MAX ((1ULL << DS_TOPK_FLAG_SHIFT) - 1)
+
+struct ds_topk_cell {
+	uint64_t cf;			/* count | flags << DS_TOPK_FLAG_SHIFT */
+	uint64_t last;
+};
 
 struct ds_topk_bucket {
-	uint64_t key[DS_TOPK_WAYS];	/* cache line 0 */
-	uint64_t count[DS_TOPK_WAYS];	/* cache line 1 */
-	uint64_t first[DS_TOPK_WAYS];
-	uint64_t last[DS_TOPK_WAYS];
-	uint32_t flags[DS_TOPK_WAYS];
+	uint64_t key[DS_TOPK_WAYS];		/* cache line 0 */
+	struct ds_topk_cell c[DS_TOPK_WAYS];	/* cache lines 1, 2 */
+	uint64_t first[DS_TOPK_WAYS];		/* cache line 3 */
 } __attribute__((aligned(64)));
 
 struct ds_topk {
@@ -44,9 +66,28 @@ struct ds_topk {
 	uint32_t bucket_mask;
 	uint64_t evictions;
 	struct ds_topk_bucket *b;
+	void *mem;			/* what ds_mem_table() returned */
 };
 
 _Static_assert(sizeof(struct ds_topk_bucket) == DS_TOPK_BUCKET_BYTES, "ds_topk.h bucket size");
+
+static inline uint64_t
+ds_topk_count(uint64_t cf)
+{
+	return cf & DS_TOPK_COUNT_MAX;
+}
+
+static inline uint32_t
+ds_topk_flags(uint64_t cf)
+{
+	return (uint32_t)(cf >> DS_TOPK_FLAG_SHIFT);
+}
+
+static inline uint64_t
+ds_topk_cf(uint64_t count, uint32_t flags)
+{
+	return count | (uint64_t)(flags & 0xff) << DS_TOPK_FLAG_SHIFT;
+}
 
 struct ds_topk_buckets
 ds_topk_buckets(const struct ds_topk *t)
@@ -84,12 +125,16 @@ ds_topk_create(unsigned capacity_log2)
 	t->capacity_log2 = capacity_log2;
 	t->bucket_mask = (uint32_t)(nb - 1);
 	t->evictions = 0;
-	t->b = ds_mem_table(bytes);
-	if (t->b == NULL) {
+	/* ds_mem_table() aligns to 64 bytes (2 MiB for large tables): round
+	 * up to the bucket size so that a bucket stays inside one page */
+	t->mem = ds_mem_table(bytes + DS_TOPK_BUCKET_BYTES - 64);
+	if (t->mem == NULL) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->b = (struct ds_topk_bucket *)(((uintptr_t)t->mem + DS_TOPK_BUCKET_BYTES - 1) &
+					 ~(uintptr_t)(DS_TOPK_BUCKET_BYTES - 1));
 	return t;
 }
 
@@ -99,21 +144,65 @@ ds_topk_free(struct ds_topk *t)
 {
 	if (t == NULL)
 		return;
-	free(t->b);
+	free(t->mem);
 	free(t);
 }
 
-/* Slot to replace in a full bucket: smallest count, then oldest last. */
+/* Bit i set when slot i holds key (key 0: when slot i is free). */
+static inline unsigned
+ds_topk_match(const struct ds_topk_bucket *bk, uint64_t key)
+{
+#ifdef __AVX2__
+	__m256i k = _mm256_set1_epi64x((long long)key);
+	__m256i lo = _mm256_cmpeq_epi64(_mm256_load_si256((const __m256i *)&bk->key[0]), k);
+	__m256i hi = _mm256_cmpeq_epi64(_mm256_load_si256((const __m256i *)&bk->key[4]), k);
+
+	return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(lo)) |
+	       (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(hi)) << 4;
+#else
+	unsigned i, m = 0;
+
+	for (i = 0; i < DS_TOPK_WAYS; i++)
+		m |= (unsigned)(bk->key[i] == key) << i;
+	return m;
+#endif
+}
+
+/* Victim order of slot c: count, then last (smaller goes first). */
+static inline unsigned __int128
+ds_topk_rank(const struct ds_topk_cell *c)
+{
+	return (unsigned __int128)ds_topk_count(c->cf) << 64 | c->last;
+}
+
+/* The lower-ranked of slots i < j (i on a tie). */
+static inline unsigned
+ds_topk_lower(unsigned i, unsigned __int128 *ri, unsigned j, unsigned __int128 rj)
+{
+	int lt = rj < *ri;
+
+	*ri = lt ? rj : *ri;
+	return lt ? j : i;
+}
+
+/* Slot to replace in a full bucket: smallest count, then oldest last, then
+ * lowest slot.  A tournament (each match keeps the lower slot unless the
+ * higher one ranks strictly below it) gives the same slot as a scan from 0
+ * in three dependent steps instead of seven, without branches. */
 static inline unsigned
 ds_topk_victim(const struct ds_topk_bucket *bk)
 {
-	unsigned i, v = 0;
+	unsigned __int128 r0 = ds_topk_rank(&bk->c[0]), r2 = ds_topk_rank(&bk->c[2]);
+	unsigned __int128 r4 = ds_topk_rank(&bk->c[4]), r6 = ds_topk_rank(&bk->c[6]);
+	unsigned a, b, c, d;
 
-	for (i = 1; i < DS_TOPK_WAYS; i++)
-		if (bk->count[i] < bk->count[v] ||
-		    (bk->count[i] == bk->count[v] && bk->last[i] < bk->last[v]))
-			v = i;
-	return v;
+	a = ds_topk_lower(0, &r0, 1, ds_topk_rank(&bk->c[1]));
+	b = ds_topk_lower(2, &r2, 3, ds_topk_rank(&bk->c[3]));
+	c = ds_topk_lower(4, &r4, 5, ds_topk_rank(&bk->c[5]));
+	d = ds_topk_lower(6, &r6, 7, ds_topk_rank(&bk->c[7]));
+	a = ds_topk_lower(a, &r0, b, r2);
+	c = ds_topk_lower(c, &r4, d, r6);
+	return ds_topk_lower(a, &r0, c, r4);
 }
 
 static inline void
@@ -121,38 +210,77 @@ ds_topk_set(struct ds_topk_bucket *bk, unsigned i, uint64_t key,
 	    uint64_t count, uint32_t flags, uint64_t first, uint64_t last)
 {
 	bk->key[i] = key;
-	bk->count[i] = count;
-	bk->flags[i] = flags;
+	bk->c[i].cf = ds_topk_cf(count, flags);
+	bk->c[i].last = last;
 	bk->first[i] = first;
-	bk->last[i] = last;
 }
 
-/* Count one occurrence of key at time ts with flags OR-ed in.  Key 0 is
- * ignored.  No allocation. */
+/* Count one occurrence of key at time ts with flags (bits 0-7) OR-ed in.
+ * Key 0 is ignored.  No allocation. */
 void
 ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash, uint32_t flags,
 	    uint64_t ts)
 {
 	struct ds_topk_bucket *bk = &t->b[hash & t->bucket_mask];
-	unsigned i, free_slot = DS_TOPK_WAYS;
+	unsigned m, i;
 
-	if (key == 0)
+	if (__builtin_expect(key == 0, 0))
 		return;
-	for (i = 0; i < DS_TOPK_WAYS; i++) {
-		if (bk->key[i] == key) {
-			bk->count[i]++;
-			bk->flags[i] |= flags;
-			bk->last[i] = ts;
-			return;
-		}
-		if (bk->key[i] == 0 && free_slot == DS_TOPK_WAYS)
-			free_slot = i;
+	m = ds_topk_match(bk, key);
+	if (m != 0) {
+		struct ds_topk_cell *c = &bk->c[__builtin_ctz(m)];
+
+		/* + 1 unless the 56-bit count is full */
+		c->cf = (c->cf + (ds_topk_count(~c->cf) != 0)) | ds_topk_cf(0, flags);
+		c->last = ts;
+		return;
 	}
-	if (free_slot == DS_TOPK_WAYS) {
-		free_slot = ds_topk_victim(bk);
+	m = ds_topk_match(bk, 0);
+	if (m != 0) {
+		i = (unsigned)__builtin_ctz(m);
+	} else {
+		i = ds_topk_victim(bk);
 		t->evictions++;
 	}
-	ds_topk_set(bk, free_slot, key, 1, flags, ts, ts);
+	ds_topk_set(bk, i, key, 1, flags, ts, ts);
+}
+
+/* Add src's entry (count, flags, first, last) into dst's slot j. */
+static inline void
+ds_topk_fold(struct ds_topk_bucket *d, unsigned j, uint64_t count,
+	     uint32_t flags, uint64_t first, uint64_t last)
+{
+	uint64_t c = ds_topk_count(d->c[j].cf);
+
+	c = count > DS_TOPK_COUNT_MAX - c ? DS_TOPK_COUNT_MAX : c + count;
+	d->c[j].cf = ds_topk_cf(c, ds_topk_flags(d->c[j].cf) | flags);
+	if (first < d->first[j])
+		d->first[j] = first;
+	if (last > d->c[j].last)
+		d->c[j].last = last;
+}
+
+/* Merge one entry into bucket d of dst, by ds_topk_merge()'s rule. */
+static void
+ds_topk_merge_one(struct ds_topk *dst, struct ds_topk_bucket *d, uint64_t key,
+		  uint64_t count, uint32_t flags, uint64_t first, uint64_t last)
+{
+	unsigned m = ds_topk_match(d, key), slot;
+
+	if (m != 0) {
+		ds_topk_fold(d, (unsigned)__builtin_ctz(m), count, flags, first, last);
+		return;
+	}
+	m = ds_topk_match(d, 0);
+	if (m != 0) {
+		slot = (unsigned)__builtin_ctz(m);
+	} else {
+		dst->evictions++;
+		slot = ds_topk_victim(d);
+		if (ds_topk_count(d->c[slot].cf) >= count)
+			return;		/* incoming entry dropped */
+	}
+	ds_topk_set(d, slot, key, count, flags, first, last);
 }
 
 /* dst += src (src unchanged): see the file comment for the rule.  0, or
@@ -161,44 +289,20 @@ int
 ds_topk_merge(struct ds_topk *dst, const struct ds_topk *src)
 {
 	size_t b;
-	unsigned i, j;
+	unsigned i;
 
 	if (dst == NULL || src == NULL || dst == src ||
 	    dst->capacity_log2 != src->capacity_log2)
 		return -EINVAL;
 	for (b = 0; b < ds_topk_nbuckets(src); b++) {
 		const struct ds_topk_bucket *s = &src->b[b];
-		struct ds_topk_bucket *d = &dst->b[b];
 
-		for (i = 0; i < DS_TOPK_WAYS; i++) {
-			unsigned slot = DS_TOPK_WAYS;
-
-			if (s->key[i] == 0)
-				continue;
-			for (j = 0; j < DS_TOPK_WAYS; j++) {
-				if (d->key[j] == s->key[i]) {
-					d->count[j] += s->count[i];
-					d->flags[j] |= s->flags[i];
-					if (s->first[i] < d->first[j])
-						d->first[j] = s->first[i];
-					if (s->last[i] > d->last[j])
-						d->last[j] = s->last[i];
-					break;
-				}
-				if (d->key[j] == 0 && slot == DS_TOPK_WAYS)
-					slot = j;
-			}
-			if (j < DS_TOPK_WAYS)
-				continue;
-			if (slot == DS_TOPK_WAYS) {
-				dst->evictions++;
-				slot = ds_topk_victim(d);
-				if (d->count[slot] >= s->count[i])
-					continue;	/* incoming entry dropped */
-			}
-			ds_topk_set(d, slot, s->key[i], s->count[i], s->flags[i],
-				    s->first[i], s->last[i]);
-		}
+		for (i = 0; i < DS_TOPK_WAYS; i++)
+			if (s->key[i] != 0)
+				ds_topk_merge_one(dst, &dst->b[b], s->key[i],
+						  ds_topk_count(s->c[i].cf),
+						  ds_topk_flags(s->c[i].cf),
+						  s->first[i], s->c[i].last);
 	}
 	dst->evictions += src->evictions;
 	return 0;
@@ -238,6 +342,17 @@ ds_topk_sift(struct ds_topk_entry *h, unsigned root, unsigned n)
 	}
 }
 
+/* Slot i of bucket bk as an entry. */
+static inline void
+ds_topk_get(const struct ds_topk_bucket *bk, unsigned i, struct ds_topk_entry *e)
+{
+	e->key = bk->key[i];
+	e->count = ds_topk_count(bk->c[i].cf);
+	e->first = bk->first[i];
+	e->last = bk->c[i].last;
+	e->flags = ds_topk_flags(bk->c[i].cf);
+}
+
 /* Copy up to n entries with the largest counts into out (caller-owned, n
  * entries), sorted by count descending, ties by key ascending; only
  * entries with filter(e, arg) != 0 when filter is not NULL.  Returns the
@@ -260,11 +375,7 @@ ds_topk_top(const struct ds_topk *t, struct ds_topk_entry *out, unsigned n,
 
 			if (bk->key[i] == 0)
 				continue;
-			e.key = bk->key[i];
-			e.count = bk->count[i];
-			e.first = bk->first[i];
-			e.last = bk->last[i];
-			e.flags = bk->flags[i];
+			ds_topk_get(bk, i, &e);
 			if (filter != NULL && filter(&e, arg) == 0)
 				continue;
 			if (used < n) {
@@ -332,17 +443,18 @@ ds_topk_dump(const struct ds_topk *t, void *buf, size_t len)
 	memcpy(p + 8, &t->evictions, 8);
 	for (b = 0; b < nb; b++)
 		for (i = 0; i < DS_TOPK_WAYS; i++) {
-			const struct ds_topk_bucket *bk = &t->b[b];
+			struct ds_topk_entry e;
 
-			if (bk->key[i] == 0)
+			if (t->b[b].key[i] == 0)
 				continue;
+			ds_topk_get(&t->b[b], i, &e);
 			u = (uint32_t)(b * DS_TOPK_WAYS + i);
 			memcpy(p + off, &u, 4);
-			memcpy(p + off + 4, &bk->flags[i], 4);
-			memcpy(p + off + 8, &bk->key[i], 8);
-			memcpy(p + off + 16, &bk->count[i], 8);
-			memcpy(p + off + 24, &bk->first[i], 8);
-			memcpy(p + off + 32, &bk->last[i], 8);
+			memcpy(p + off + 4, &e.flags, 4);
+			memcpy(p + off + 8, &e.key, 8);
+			memcpy(p + off + 16, &e.count, 8);
+			memcpy(p + off + 24, &e.first, 8);
+			memcpy(p + off + 32, &e.last, 8);
 			off += DS_TOPK_ESZ;
 		}
 	return need;
@@ -365,58 +477,28 @@ ds_topk_load(struct ds_topk *t, const void *buf, size_t len)
 		return -EINVAL;
 	memcpy(&t->evictions, p + 8, 8);
 	for (i = 0; i < n; i++, off += DS_TOPK_ESZ) {
-		struct ds_topk_bucket *bk;
-		unsigned w;
+		struct ds_topk_entry e;
 
 		memcpy(&slot, p + off, 4);
 		/* strictly increasing slots: in range, each at most once */
 		if (slot >= (1u << cap) || (i > 0 && slot <= prev))
 			goto bad;
 		prev = slot;
-		bk = &t->b[slot / DS_TOPK_WAYS];
-		w = slot % DS_TOPK_WAYS;
-		memcpy(&bk->flags[w], p + off + 4, 4);
-		memcpy(&bk->key[w], p + off + 8, 8);
-		memcpy(&bk->count[w], p + off + 16, 8);
-		memcpy(&bk->first[w], p + off + 24, 8);
-		memcpy(&bk->last[w], p + off + 32, 8);
-		if (bk->key[w] == 0)
+		memcpy(&e.flags, p + off + 4, 4);
+		memcpy(&e.key, p + off + 8, 8);
+		memcpy(&e.count, p + off + 16, 8);
+		memcpy(&e.first, p + off + 24, 8);
+		memcpy(&e.last, p + off + 32, 8);
+		/* the table holds 8 flag bits and 56-bit counts */
+		if (e.key == 0 || e.flags > 0xff || e.count > DS_TOPK_COUNT_MAX)
 			goto bad;
+		ds_topk_set(&t->b[slot / DS_TOPK_WAYS], slot % DS_TOPK_WAYS, e.key,
+			    e.count, e.flags, e.first, e.last);
 	}
 	return 0;
 bad:
 	ds_topk_clear(t);
 	return -EINVAL;
-}
-
-/* Merge one entry into its bucket of dst, by ds_topk_merge()'s rule. */
-static void
-ds_topk_merge_one(struct ds_topk *dst, uint64_t hash, uint64_t key,
-		  uint64_t count, uint32_t flags, uint64_t first, uint64_t last)
-{
-	struct ds_topk_bucket *d = &dst->b[hash & dst->bucket_mask];
-	unsigned j, slot = DS_TOPK_WAYS;
-
-	for (j = 0; j < DS_TOPK_WAYS; j++) {
-		if (d->key[j] == key) {
-			d->count[j] += count;
-			d->flags[j] |= flags;
-			if (first < d->first[j])
-				d->first[j] = first;
-			if (last > d->last[j])
-				d->last[j] = last;
-			return;
-		}
-		if (d->key[j] == 0 && slot == DS_TOPK_WAYS)
-			slot = j;
-	}
-	if (slot == DS_TOPK_WAYS) {
-		dst->evictions++;
-		slot = ds_topk_victim(d);
-		if (d->count[slot] >= count)
-			return;
-	}
-	ds_topk_set(d, slot, key, count, flags, first, last);
 }
 
 int
@@ -439,8 +521,10 @@ ds_topk_merge_map(struct ds_topk *dst, const struct ds_topk *src,
 			k = rekey(s->key[i], &h, arg);
 			if (k == 0)
 				continue;
-			ds_topk_merge_one(dst, h, k, s->count[i], s->flags[i],
-					  s->first[i], s->last[i]);
+			ds_topk_merge_one(dst, &dst->b[h & dst->bucket_mask], k,
+					  ds_topk_count(s->c[i].cf),
+					  ds_topk_flags(s->c[i].cf),
+					  s->first[i], s->c[i].last);
 		}
 	}
 	dst->evictions += src->evictions;

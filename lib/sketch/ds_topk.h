@@ -6,7 +6,8 @@
  * smallest entry (its count is lost, as in the heavy part of Elastic Sketch,
  * Yang et al. SIGCOMM 2018, without the vote).  No heap, no allocation per
  * packet: one hash, one 64-byte bucket of keys.  Each entry also ORs 8 flag
- * bits (tool labels) and keeps first/last timestamps.
+ * bits (tool labels, bits 0-7 of flags; higher bits are ignored) and keeps
+ * first/last timestamps.  Counts are 56-bit, saturating at 2^56 - 1.
  * Merge adds counts of equal keys and keeps the largest entries.
  */
 #ifndef DS_TOPK_H
@@ -36,10 +37,12 @@ void ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash,
 
 /* Warming the bucket ds_topk_add() will use, from a separate pass before
  * the adds: ds_topk_buckets() gives the bucket array (fixed for t's life)
- * and its mask; ds_topk_touch() loads the bucket's key and count lines (a
- * load, not a prefetch: a software prefetch that misses the TLB may be
- * dropped) and prefetches the rest.  Returns a value to be ignored. */
-#define DS_TOPK_BUCKET_BYTES 320
+ * and its mask; ds_topk_touch() loads the bucket's key line (a load, not a
+ * prefetch: a software prefetch that misses the TLB may be dropped; the
+ * bucket is in one page) and prefetches its two lines of counts and last
+ * timestamps, which a hit updates and a full bucket compares to choose a
+ * victim.  Returns a value to be ignored. */
+#define DS_TOPK_BUCKET_BYTES 256
 struct ds_topk_buckets {
 	const uint8_t *base;
 	uint32_t mask;
@@ -51,9 +54,9 @@ ds_topk_touch(struct ds_topk_buckets v, uint64_t hash)
 {
 	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_TOPK_BUCKET_BYTES;
 
-	__builtin_prefetch(b + 192, 1);
-	__builtin_prefetch(b + 256, 1);
-	return *(const volatile uint64_t *)b + *(const volatile uint64_t *)(b + 64);
+	__builtin_prefetch(b + 64, 1);
+	__builtin_prefetch(b + 128, 1);
+	return *(const volatile uint64_t *)b;
 }
 
 /* dst += src (src unchanged).  Equal keys add counts, OR flags, widen
@@ -83,7 +86,8 @@ uint64_t ds_topk_bytes(const struct ds_topk *t);
  * occupied slots {slot u32, flags u32, key, count, first, last u64}. */
 size_t ds_topk_dump(const struct ds_topk *t, void *buf, size_t len);
 /* Replace t's content by a dump of a table of equal capacity.  -EINVAL on
- * any inconsistency (t is then left cleared); never reads outside buf. */
+ * any inconsistency (t is then left cleared), including flags above 0xff
+ * or a count of 2^56 or more; never reads outside buf. */
 int ds_topk_load(struct ds_topk *t, const void *buf, size_t len);
 /* dst += src where src's keys are renamed: rekey(key, &hash, arg) returns
  * the key in dst (0 = drop) and sets its hash (as given to ds_topk_add).
