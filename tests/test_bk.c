@@ -355,6 +355,119 @@ test_merge(void)
 	ds_bk_free(e2);
 }
 
+/* Reference for test_reference: every source offered, its full bitmap. */
+struct ref {
+	uint32_t src;
+	uint64_t hash;
+	uint64_t bits[DS_BK_MAX_SENSORS / 64];
+};
+
+static int
+ref_cmp(const void *x, const void *y)
+{
+	const struct ref *a = x, *c = y;
+
+	return a->hash < c->hash ? -1 : a->hash > c->hash;
+}
+
+struct ref_walk {
+	const struct ref *r;
+	uint32_t i, n, nwords;
+	int ok;
+};
+
+static int
+ref_visit(uint32_t src, const uint64_t *bits, void *arg)
+{
+	struct ref_walk *w = arg;
+
+	if (w->i >= w->n || w->r[w->i].src != src ||
+	    memcmp(w->r[w->i].bits, bits, w->nwords * 8) != 0)
+		w->ok = 0;
+	w->i++;
+	return 0;
+}
+
+/* The sample is the K smallest hashes of a reference with full bitmaps,
+ * through index growth, prunes, dump/load and merge_map, for bitmaps of one
+ * word and of several; a dump with a repeated source is refused. */
+static void
+test_reference(void)
+{
+	static const struct { uint32_t k, nsrc; unsigned ns; } cases[] = {
+		{ 16, 10, 3 }, { 64, 60, 64 }, { 64, 5000, 64 }, { 100, 90, 65 },
+		{ 128, 3000, 200 }, { 1024, 700, 1 }, { 1024, 20000, 7 },
+		{ 4096, 4000, 256 },
+	};
+	unsigned c;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint32_t k = cases[c].k, nsrc = cases[c].nsrc, i, j;
+		unsigned ns = cases[c].ns, nw = (ns + 63) / 64;
+		struct ds_bk *b = ds_bk_create(k, ns), *l = ds_bk_create(k, ns);
+		struct ds_bk *m = ds_bk_create(k, ns);
+		struct ref *r = calloc(nsrc, sizeof(*r));
+		uint16_t *map = calloc(ns, sizeof(*map));
+		struct ref_walk w;
+		size_t need, need2;
+		uint8_t *buf, *buf2;
+
+		for (i = 0; i < nsrc; i++) {
+			r[i].src = 0xc0000000u + i * 2654435761u % 0x3fffffffu;
+			r[i].hash = ds_hash_u32(r[i].src);
+		}
+		/* sources in rounds, each offered at 1..4 sensors, repeats */
+		for (j = 0; j < 4; j++)
+			for (i = 0; i < nsrc; i++) {
+				unsigned sn = (unsigned)(ds_hash_u64(i * 4 + j, 9) % ns);
+
+				if (j > 0 && (i + j) % 3 == 0)
+					continue;
+				r[i].bits[sn / 64] |= 1ULL << (sn % 64);
+				ds_bk_add(b, r[i].src, r[i].hash, sn);
+				ds_bk_add(b, r[i].src, r[i].hash, sn);
+			}
+		qsort(r, nsrc, sizeof(*r), ref_cmp);
+		w = (struct ref_walk){ r, 0, nsrc < k ? nsrc : k, nw, 1 };
+		ds_bk_foreach(b, ref_visit, &w);
+		CHECK(w.ok && w.i == w.n, "sample = K smallest of the reference, full bitmaps");
+		CHECK(ds_bk_exact(b) == (nsrc <= k), "exact while <= K sources");
+
+		need = ds_bk_dump(b, NULL, 0);
+		buf = malloc(need);
+		buf2 = malloc(need);
+		CHECK(ds_bk_dump(b, buf, need) == need, "dump");
+		CHECK(ds_bk_load(l, buf, need) == 0, "load");
+		need2 = ds_bk_dump(l, buf2, need);
+		CHECK(need2 == need && memcmp(buf, buf2, need) == 0, "dump(load(dump)) == dump");
+		w.i = 0;
+		ds_bk_foreach(l, ref_visit, &w);
+		CHECK(w.ok && w.i == w.n, "loaded sample visits the same");
+
+		for (i = 0; i < ns; i++)
+			map[i] = (uint16_t)i;
+		CHECK(ds_bk_merge_map(m, l, map) == 0, "merge_map identity");
+		w.i = 0;
+		ds_bk_foreach(m, ref_visit, &w);
+		CHECK(w.ok && w.i == w.n, "merge_map identity keeps the sample");
+
+		if (need > 28 + 2 * (12 + (size_t)nw * 8)) {
+			/* the second entry's source and hash made a copy of the
+			 * first's: refused */
+			memcpy(buf + 28 + 12 + nw * 8, buf + 28, 12);
+			CHECK(ds_bk_load(l, buf, need) == -EINVAL && ds_bk_size(l) == 0,
+			      "repeated source refused");
+		}
+		free(buf);
+		free(buf2);
+		free(r);
+		free(map);
+		ds_bk_free(b);
+		ds_bk_free(l);
+		ds_bk_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -363,5 +476,6 @@ main(void)
 	test_bottom_k();
 	test_estimate();
 	test_merge();
+	test_reference();
 	return ds_test_done("test_bk");
 }

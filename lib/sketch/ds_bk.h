@@ -14,9 +14,13 @@
  * estimate over all sources.
  *
  * Per-packet cost: one compare against the current threshold and, for kept
- * hashes, one open-addressing probe.  The table holds up to 2K entries; when
- * full it is pruned to the K smallest (selection, no heap), so the amortised
- * cost is O(1) and memory is fixed at creation.
+ * hashes, a look in a small filter of recent (source, sensor) pairs, then
+ * one 64-byte line of an open-addressing index that holds 4 sources (and
+ * their bitmaps with at most 64 sensors).  The table holds up to 2K
+ * entries; when full it is pruned to the K smallest (selection, no heap),
+ * so the amortised cost is O(1) and memory is fixed at creation.  The
+ * sample is keyed by source: a source must always be offered with the same
+ * hash.
  */
 #ifndef DS_BK_H
 #define DS_BK_H
@@ -34,8 +38,8 @@ struct ds_bk;
 struct ds_bk *ds_bk_create(uint32_t k, unsigned n_sensors);
 void ds_bk_free(struct ds_bk *b);
 
-/* Offer source src (hash = ds_hash_u32(src)) seen at sensor; a sensor >=
- * n_sensors is ignored.  No allocation. */
+/* Offer source src (hash = ds_hash_u32(src), the same for every offer of
+ * src) seen at sensor; a sensor >= n_sensors is ignored.  No allocation. */
 void ds_bk_add(struct ds_bk *b, uint32_t src, uint64_t hash, unsigned sensor);
 
 /* dst = union(dst, src) pruned to dst's K.  -EINVAL when k or n_sensors
