@@ -148,22 +148,25 @@ ds_topk_free(struct ds_topk *t)
 	free(t);
 }
 
-/* Bit i set when slot i holds key (key 0: when slot i is free). */
+/* Bits 0-7: the slot holding key; bits 8-15: the free slots. */
 static inline unsigned
 ds_topk_match(const struct ds_topk_bucket *bk, uint64_t key)
 {
 #ifdef __AVX2__
-	__m256i k = _mm256_set1_epi64x((long long)key);
-	__m256i lo = _mm256_cmpeq_epi64(_mm256_load_si256((const __m256i *)&bk->key[0]), k);
-	__m256i hi = _mm256_cmpeq_epi64(_mm256_load_si256((const __m256i *)&bk->key[4]), k);
+	__m256i k = _mm256_set1_epi64x((long long)key), z = _mm256_setzero_si256();
+	__m256i lo = _mm256_load_si256((const __m256i *)&bk->key[0]);
+	__m256i hi = _mm256_load_si256((const __m256i *)&bk->key[4]);
 
-	return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(lo)) |
-	       (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(hi)) << 4;
+	return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(lo, k))) |
+	       (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(hi, k))) << 4 |
+	       (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(lo, z))) << 8 |
+	       (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(hi, z))) << 12;
 #else
 	unsigned i, m = 0;
 
 	for (i = 0; i < DS_TOPK_WAYS; i++)
-		m |= (unsigned)(bk->key[i] == key) << i;
+		m |= (unsigned)(bk->key[i] == key) << i |
+		     (unsigned)(bk->key[i] == 0) << (i + 8);
 	return m;
 #endif
 }
@@ -215,6 +218,24 @@ ds_topk_set(struct ds_topk_bucket *bk, unsigned i, uint64_t key,
 	bk->first[i] = first;
 }
 
+/* ds_topk_add() for a key not in bucket bk (free slots in free): a free
+ * slot, else the victim.  Kept out of line so that a hit needs no stack
+ * frame. */
+static void __attribute__((noinline))
+ds_topk_insert(struct ds_topk *t, struct ds_topk_bucket *bk, unsigned free,
+	       uint64_t key, uint32_t flags, uint64_t ts)
+{
+	unsigned i;
+
+	if (free != 0) {
+		i = (unsigned)__builtin_ctz(free);
+	} else {
+		i = ds_topk_victim(bk);
+		t->evictions++;
+	}
+	ds_topk_set(bk, i, key, 1, flags, ts, ts);
+}
+
 /* Count one occurrence of key at time ts with flags (bits 0-7) OR-ed in.
  * Key 0 is ignored.  No allocation. */
 void
@@ -222,12 +243,12 @@ ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash, uint32_t flags,
 	    uint64_t ts)
 {
 	struct ds_topk_bucket *bk = &t->b[hash & t->bucket_mask];
-	unsigned m, i;
+	unsigned m;
 
 	if (__builtin_expect(key == 0, 0))
 		return;
 	m = ds_topk_match(bk, key);
-	if (m != 0) {
+	if ((m & 0xff) != 0) {
 		struct ds_topk_cell *c = &bk->c[__builtin_ctz(m)];
 
 		/* + 1 unless the 56-bit count is full */
@@ -235,14 +256,7 @@ ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash, uint32_t flags,
 		c->last = ts;
 		return;
 	}
-	m = ds_topk_match(bk, 0);
-	if (m != 0) {
-		i = (unsigned)__builtin_ctz(m);
-	} else {
-		i = ds_topk_victim(bk);
-		t->evictions++;
-	}
-	ds_topk_set(bk, i, key, 1, flags, ts, ts);
+	ds_topk_insert(t, bk, m >> 8, key, flags, ts);
 }
 
 /* Add src's entry (count, flags, first, last) into dst's slot j. */
@@ -267,13 +281,12 @@ ds_topk_merge_one(struct ds_topk *dst, struct ds_topk_bucket *d, uint64_t key,
 {
 	unsigned m = ds_topk_match(d, key), slot;
 
-	if (m != 0) {
+	if ((m & 0xff) != 0) {
 		ds_topk_fold(d, (unsigned)__builtin_ctz(m), count, flags, first, last);
 		return;
 	}
-	m = ds_topk_match(d, 0);
-	if (m != 0) {
-		slot = (unsigned)__builtin_ctz(m);
+	if ((m >> 8) != 0) {
+		slot = (unsigned)__builtin_ctz(m >> 8);
 	} else {
 		dst->evictions++;
 		slot = ds_topk_victim(d);
