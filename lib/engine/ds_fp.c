@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Fixed-header fingerprint table; see ds_fp.h for the design.  Slots are
- * 32 bytes, four to a bucket (two cache lines); details live in a pool
- * allocated at creation, so memory is fixed and nothing is allocated per
- * packet.  Per-sensor source HLLs of a detail are raw register arrays read
- * through a struct ds_hll view, so counting uses the sketch library's
+ * Fixed-header fingerprint table; see ds_fp.h for the design.  A bucket is
+ * one 64-byte cache line: a meta word (eviction cursor; per way a promoted
+ * bit, the first packet's /16-match bit and sensor) and three 20-byte
+ * slots (key, first port, count, first source or detail index), so the
+ * common case, a new random tuple evicting the oldest singleton, reads and
+ * writes one line.  ceil(slots / 3) buckets: the configured slot count is
+ * the capacity, in two thirds of the memory of 32-byte slots.  A promoted
+ * tuple's first-packet facts move to its detail record.  Details live in a
+ * pool allocated at creation, so memory is fixed and nothing is allocated
+ * per packet.  Per-sensor source HLLs of a detail are raw register arrays
+ * read through a struct ds_hll view, so counting uses the sketch library's
  * estimator.
  */
 #include <errno.h>
@@ -17,22 +23,51 @@
 #include "ds_hash.h"
 #include "ds_hll.h"
 
-#define BUCKET 4
+#define WAYS 3			/* slots per bucket */
 #define NO_DETAIL 0xffffffffu
+#define MAX_SENSORS 256		/* a slot's first sensor is one byte of meta */
 
+/* 20 bytes.  A promoted slot keeps its key and count; its first packet's
+ * facts move to the detail record and ref names that record. */
 struct slot {
 	uint32_t seq;
 	uint16_t sport;
 	uint16_t ipid;
 	uint16_t win;
 	uint16_t first_dport;
-	uint16_t first_sensor;
-	uint16_t cursor;	/* slot 0 of a bucket only: next victim */
 	uint32_t count;		/* 0 = free slot */
-	uint32_t first_src;
-	uint32_t detail;	/* pool index or NO_DETAIL */
-	uint32_t first_dst;
+	uint32_t ref;		/* first source; the detail index once promoted */
 };
+
+/* One cache line: a meta word and three slots.  meta bits 0-1 are the
+ * eviction cursor (next way to try), then 10 bits per way (see way_*). */
+struct bucket {
+	uint32_t meta;
+	struct slot s[WAYS];
+};
+
+_Static_assert(sizeof(struct bucket) == DS_FP_BUCKET_BYTES, "ds_fp.h bucket size");
+
+#define META_CURSOR 3u
+#define WAY_PROMOTED 1u		/* ref is a detail index */
+#define WAY_MATCH 2u		/* singleton: the first packet's dst /16 == seq */
+#define WAY_SENSOR_SHIFT 2	/* singleton: the first packet's sensor, 8 bits */
+#define WAY_BITS 10
+#define WAY_MASK ((1u << WAY_BITS) - 1)
+
+static inline uint32_t
+way_get(uint32_t meta, unsigned w)
+{
+	return (meta >> (2 + WAY_BITS * w)) & WAY_MASK;
+}
+
+static inline uint32_t
+way_put(uint32_t meta, unsigned w, uint32_t v)
+{
+	unsigned sh = 2 + WAY_BITS * w;
+
+	return (meta & ~(WAY_MASK << sh)) | v << sh;
+}
 
 struct detail {
 	uint64_t first_ts;
@@ -42,15 +77,21 @@ struct detail {
 	uint16_t ports[DS_FP_PORT_SLOTS];
 	uint64_t port_packets[DS_FP_PORT_SLOTS];
 	unsigned n_ports;
+	/* the slot's first packet, kept for dumps and merges */
+	uint32_t first_src;
+	uint16_t first_dport;
+	uint8_t first_sensor;
+	uint8_t first_match;
 };
 
 struct ds_fp {
-	uint32_t mask;		/* bucket mask */
+	uint32_t table_slots;	/* as configured (the dump header's figure) */
+	uint32_t n_buckets;
 	uint32_t n_detail;
 	uint32_t used_detail;
 	unsigned n_sensors;
 	unsigned hll_p;
-	struct slot *slots;
+	struct bucket *buckets;
 	struct detail *details;
 	uint64_t *sensor_packets;	/* n_detail * n_sensors */
 	uint8_t *regs;			/* n_detail * n_sensors * 2^p */
@@ -60,12 +101,21 @@ struct ds_fp {
 	uint64_t detail_full;
 };
 
-_Static_assert(BUCKET * sizeof(struct slot) == DS_FP_BUCKET_BYTES, "ds_fp.h bucket size");
+/* A slot as dumps and merges see it, whatever its state. */
+struct entry {
+	struct ds_fp_key key;
+	uint32_t count;
+	uint32_t first_src;
+	uint32_t detail;	/* NO_DETAIL: a singleton */
+	uint16_t first_dport;
+	uint16_t first_sensor;
+	int first_match;
+};
 
 struct ds_fp_slots
 ds_fp_slots(const struct ds_fp *f)
 {
-	struct ds_fp_slots v = { (const uint8_t *)f->slots, f->mask };
+	struct ds_fp_slots v = { (const uint8_t *)f->buckets, f->n_buckets };
 
 	return v;
 }
@@ -82,23 +132,24 @@ ds_fp_create(uint32_t table_slots, uint32_t detail, unsigned n_sensors, unsigned
 	struct ds_fp *f;
 
 	if (table_slots < 64 || (table_slots & (table_slots - 1)) || detail == 0 ||
-	    n_sensors == 0 || hll_p < DS_HLL_MIN_P || hll_p > 16) {
+	    n_sensors == 0 || n_sensors > MAX_SENSORS || hll_p < DS_HLL_MIN_P || hll_p > 16) {
 		errno = EINVAL;
 		return NULL;
 	}
 	f = zalloc(sizeof(*f));
 	if (!f)
 		goto nomem;
-	f->mask = table_slots / BUCKET - 1;
+	f->table_slots = table_slots;
+	f->n_buckets = (table_slots + WAYS - 1) / WAYS;
 	f->n_detail = detail;
 	f->n_sensors = n_sensors;
 	f->hll_p = hll_p;
-	f->slots = zalloc((size_t)table_slots * sizeof(struct slot));
+	f->buckets = zalloc((size_t)f->n_buckets * sizeof(struct bucket));
 	f->details = zalloc((size_t)detail * sizeof(struct detail));
 	f->sensor_packets = zalloc((size_t)detail * n_sensors * sizeof(uint64_t));
 	f->regs = zalloc((size_t)detail * n_sensors << hll_p);
 	f->scratch = zalloc((size_t)1 << hll_p);
-	if (!f->slots || !f->details || !f->sensor_packets || !f->regs || !f->scratch)
+	if (!f->buckets || !f->details || !f->sensor_packets || !f->regs || !f->scratch)
 		goto nomem;
 	ds_fp_clear(f);
 	return f;
@@ -113,7 +164,7 @@ ds_fp_free(struct ds_fp *f)
 {
 	if (!f)
 		return;
-	free(f->slots);
+	free(f->buckets);
 	free(f->details);
 	free(f->sensor_packets);
 	free(f->regs);
@@ -124,12 +175,18 @@ ds_fp_free(struct ds_fp *f)
 void
 ds_fp_clear(struct ds_fp *f)
 {
-	memset(f->slots, 0, (size_t)(f->mask + 1) * BUCKET * sizeof(struct slot));
+	memset(f->buckets, 0, (size_t)f->n_buckets * sizeof(struct bucket));
 	memset(f->details, 0, (size_t)f->used_detail * sizeof(struct detail));
 	memset(f->sensor_packets, 0, (size_t)f->used_detail * f->n_sensors * sizeof(uint64_t));
 	memset(f->regs, 0, (size_t)f->used_detail * f->n_sensors << f->hll_p);
 	f->used_detail = 0;
 	f->evictions = f->dropped = f->detail_full = 0;
+}
+
+static inline struct bucket *
+bucket_of(const struct ds_fp *f, uint64_t hash)
+{
+	return &f->buckets[ds_fp_bucket(f->n_buckets, hash)];
 }
 
 static inline uint8_t *
@@ -175,17 +232,18 @@ slash16_match(uint32_t seq, uint32_t dst)
 	return (seq & 0xffff) == 0 && (dst & 0xffff0000u) == seq;
 }
 
-/* Count n packets of one source at one sensor into detail d. */
+/* Count n packets of one source at one sensor into detail d; match: their
+ * destination's /16 equals the tuple's seq. */
 static void
-detail_add(struct ds_fp *f, uint32_t d, uint32_t seq, uint64_t src_hash,
-	   unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts, uint64_t n)
+detail_add(struct ds_fp *f, uint32_t d, uint64_t src_hash, unsigned sensor,
+	   uint16_t dport, int match, uint64_t ts, uint64_t n)
 {
 	struct detail *dt = &f->details[d];
 
 	f->sensor_packets[(size_t)d * f->n_sensors + sensor] += n;
 	reg_add(detail_regs(f, d, sensor), f->hll_p, src_hash);
 	detail_port(dt, dport, n);
-	if (slash16_match(seq, dst))
+	if (match)
 		dt->slash16_match += n;
 	if (!dt->first_ts || ts < dt->first_ts)
 		dt->first_ts = ts;
@@ -203,65 +261,151 @@ detail_alloc(struct ds_fp *f)
 	return f->used_detail++;
 }
 
-/* Promote slot s: its first packet's facts become the detail's start. */
+/* Way w of b, a singleton, gets detail d: its first packet's facts move
+ * there. */
+static void
+attach(struct ds_fp *f, struct bucket *b, unsigned w, uint32_t d)
+{
+	struct slot *s = &b->s[w];
+	struct detail *dt = &f->details[d];
+	uint32_t m = way_get(b->meta, w);
+
+	dt->first_src = s->ref;
+	dt->first_dport = s->first_dport;
+	dt->first_sensor = (uint8_t)(m >> WAY_SENSOR_SHIFT);
+	dt->first_match = (m & WAY_MATCH) != 0;
+	s->ref = d;
+	b->meta = way_put(b->meta, w, WAY_PROMOTED);
+}
+
+/* Promote way w of b: its first packet's facts become the detail's start. */
 static int
-promote(struct ds_fp *f, struct slot *s, uint64_t ts)
+promote(struct ds_fp *f, struct bucket *b, unsigned w, uint64_t ts)
 {
 	uint32_t d = detail_alloc(f);
+	const struct detail *dt;
 
 	if (d == NO_DETAIL)
 		return -1;
-	s->detail = d;
-	detail_add(f, d, s->seq, ds_hash_u32(s->first_src), s->first_sensor, s->first_dport,
-		   s->first_dst, ts, s->count);
+	attach(f, b, w, d);
+	dt = &f->details[d];
+	detail_add(f, d, ds_hash_u32(dt->first_src), dt->first_sensor, dt->first_dport,
+		   dt->first_match, ts, b->s[w].count);
 	return 0;
 }
 
-/* Find k's slot; with insert, make room for it: a free slot, else the
- * bucket's smallest entry without detail, ties broken round-robin so the
- * bucket evicts first-in-first-out (a singleton survives four insertions
- * into its bucket, whatever its position). */
-static struct slot *
-lookup(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash, int insert)
+/* The way holding k, or -1.  The key's first 8 bytes are compared as one
+ * word (the slot's layout, so any byte order), and the three ways without
+ * a branch each: which way holds a repeated tuple is not predictable. */
+static inline int
+find(const struct bucket *b, const struct ds_fp_key *k)
 {
-	struct slot *b = &f->slots[(size_t)(hash & f->mask) * BUCKET];
-	struct slot *victim = NULL;
-	unsigned i, start;
+	struct slot t = { k->seq, k->sport, k->ipid, k->win, 0, 0, 0 };
+	uint64_t lo, x;
+	unsigned w, m = 0;
 
-	for (i = 0; i < BUCKET; i++) {
-		struct slot *s = &b[i];
-
-		if (s->count && s->seq == k->seq && s->sport == k->sport &&
-		    s->ipid == k->ipid && s->win == k->win)
-			return s;
+	memcpy(&lo, &t, 8);
+	for (w = 0; w < WAYS; w++) {
+		memcpy(&x, &b->s[w], 8);
+		m |= (unsigned)((x == lo) & (b->s[w].win == k->win) & (b->s[w].count != 0)) << w;
 	}
-	if (!insert)
-		return NULL;
-	start = b[0].cursor % BUCKET;
-	for (i = 0; i < BUCKET; i++) {
-		struct slot *s = &b[(start + i) % BUCKET];
+	return m ? __builtin_ctz(m) : -1;
+}
 
-		if (!s->count) {
-			victim = s;
-			break;
-		}
-		if (s->detail == NO_DETAIL && (!victim || s->count < victim->count))
-			victim = s;
+/* The way a new tuple takes in b: a free way, else the smallest singleton,
+ * ties broken round-robin from the cursor so the bucket evicts first-in-
+ * first-out (a singleton survives three insertions into its bucket, in any
+ * way); -1 when all ways are promoted.  Branch-free: each way's (score,
+ * rank after the cursor, way) packed in one word, the minimum wins. */
+static inline int
+pick(const struct bucket *b, uint32_t meta)
+{
+	static const uint8_t rank[4][WAYS] = { { 0, 1, 2 }, { 2, 0, 1 }, { 1, 2, 0 }, { 0, 1, 2 } };
+	const uint8_t *r = rank[meta & META_CURSOR];
+	uint64_t best = UINT64_MAX;
+	unsigned w;
+
+	for (w = 0; w < WAYS; w++) {
+		uint64_t sc = way_get(meta, w) & WAY_PROMOTED ? 1ull << 32 : b->s[w].count;
+		uint64_t key = sc << 4 | (uint64_t)r[w] << 2 | w;
+
+		best = key < best ? key : best;
 	}
-	if (!victim)
-		return NULL;
-	if (victim->count)
-		f->evictions++;
-	b[0].cursor = (uint16_t)((victim - b + 1) % BUCKET);
-	i = b[0].cursor;
-	memset(victim, 0, sizeof(*victim));
-	b[0].cursor = (uint16_t)i;
-	victim->seq = k->seq;
-	victim->sport = k->sport;
-	victim->ipid = k->ipid;
-	victim->win = k->win;
-	victim->detail = NO_DETAIL;
-	return victim;
+	return best >> 36 ? -1 : (int)(best & 3);
+}
+
+static inline uint32_t
+cursor_after(unsigned w)
+{
+	return w + 1 < WAYS ? w + 1 : 0;
+}
+
+static inline void
+put_slot(struct slot *s, const struct ds_fp_key *k, uint16_t dport, uint32_t count,
+	 uint32_t ref)
+{
+	struct slot t = { k->seq, k->sport, k->ipid, k->win, dport, count, ref };
+
+	*s = t;
+}
+
+/* Make room for a new tuple in b (see pick()), counting an eviction;
+ * clears the way's meta bits. */
+static inline int
+make_room(struct ds_fp *f, struct bucket *b)
+{
+	uint32_t meta = b->meta;
+	int v = pick(b, meta);
+
+	if (v < 0)
+		return -1;
+	f->evictions += b->s[v].count != 0;
+	b->meta = (way_put(meta, (unsigned)v, 0) & ~META_CURSOR) | cursor_after((unsigned)v);
+	return v;
+}
+
+/* Fill way w (just made room for) with a singleton. */
+static inline void
+fill(struct bucket *b, unsigned w, const struct ds_fp_key *k, uint32_t src,
+     unsigned sensor, uint16_t dport, int match, uint32_t count)
+{
+	put_slot(&b->s[w], k, dport, count, src);
+	b->meta |= ((uint32_t)sensor << WAY_SENSOR_SHIFT | (match ? WAY_MATCH : 0))
+		   << (2 + WAY_BITS * w);
+}
+
+static void
+entry_get(const struct ds_fp *f, const struct bucket *b, unsigned w, struct entry *e)
+{
+	const struct slot *s = &b->s[w];
+	uint32_t m = way_get(b->meta, w);
+
+	e->key.seq = s->seq;
+	e->key.sport = s->sport;
+	e->key.ipid = s->ipid;
+	e->key.win = s->win;
+	e->count = s->count;
+	if (m & WAY_PROMOTED) {
+		const struct detail *dt = &f->details[s->ref];
+
+		e->detail = s->ref;
+		e->first_src = dt->first_src;
+		e->first_dport = dt->first_dport;
+		e->first_sensor = dt->first_sensor;
+		e->first_match = dt->first_match;
+	} else {
+		e->detail = NO_DETAIL;
+		e->first_src = s->ref;
+		e->first_dport = s->first_dport;
+		e->first_sensor = (uint16_t)(m >> WAY_SENSOR_SHIFT);
+		e->first_match = (m & WAY_MATCH) != 0;
+	}
+}
+
+static inline int
+way_promoted(const struct bucket *b, unsigned w)
+{
+	return (way_get(b->meta, w) & WAY_PROMOTED) != 0;
 }
 
 void
@@ -269,57 +413,73 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 	  uint32_t src, uint64_t src_hash, unsigned sensor, uint16_t dport,
 	  uint32_t dst, uint64_t ts)
 {
-	struct slot *s = lookup(f, k, hash, 1);
+	struct bucket *b = bucket_of(f, hash);
+	int w = find(b, k);
+	struct slot *s;
 
-	if (!s) {
-		f->dropped++;
+	if (__builtin_expect(w < 0, 1)) {	/* the common case: a new tuple */
+		uint32_t meta = b->meta;
+
+		w = pick(b, meta);
+		if (__builtin_expect(w < 0, 0)) {
+			f->dropped++;
+			return;
+		}
+		f->evictions += b->s[w].count != 0;
+		put_slot(&b->s[w], k, dport, 1, src);
+		meta = way_put(meta, (unsigned)w, (uint32_t)sensor << WAY_SENSOR_SHIFT |
+				 (slash16_match(k->seq, dst) ? WAY_MATCH : 0));
+		b->meta = (meta & ~META_CURSOR) | cursor_after((unsigned)w);
 		return;
 	}
-	if (s->count == 0) {
-		s->first_src = src;
-		s->first_sensor = (uint16_t)sensor;
-		s->first_dport = dport;
-		s->first_dst = dst;
-	} else if (s->detail == NO_DETAIL && src != s->first_src) {
-		promote(f, s, ts);
+	s = &b->s[w];
+	if (!way_promoted(b, (unsigned)w)) {
+		if (src == s->ref || promote(f, b, (unsigned)w, ts) < 0) {
+			s->count++;
+			return;
+		}
 	}
 	s->count++;
-	if (s->detail != NO_DETAIL)
-		detail_add(f, s->detail, k->seq, src_hash, sensor, dport, dst, ts, 1);
+	detail_add(f, s->ref, src_hash, sensor, dport, slash16_match(k->seq, dst), ts, 1);
 }
 
 
 int
 ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
 {
-	size_t i, n = (size_t)(f->mask + 1) * BUCKET;
 	struct ds_fp_info info;
+	size_t i;
+	unsigned w;
 	int rc;
 
-	for (i = 0; i < n; i++) {
-		const struct slot *s = &f->slots[i];
-		const struct detail *d;
+	for (i = 0; i < f->n_buckets; i++) {
+		const struct bucket *b = &f->buckets[i];
 
-		if (!s->count || s->detail == NO_DETAIL)
-			continue;
-		d = &f->details[s->detail];
-		memset(&info, 0, sizeof(info));
-		info.key.seq = s->seq;
-		info.key.sport = s->sport;
-		info.key.ipid = s->ipid;
-		info.key.win = s->win;
-		info.packets = s->count;
-		info.sensor_packets = &f->sensor_packets[(size_t)s->detail * f->n_sensors];
-		info.first_ts = d->first_ts;
-		info.last_ts = d->last_ts;
-		info.slash16_match = d->slash16_match;
-		info.n_ports = d->n_ports;
-		memcpy(info.ports, d->ports, sizeof(d->ports));
-		memcpy(info.port_packets, d->port_packets, sizeof(d->port_packets));
-		info.other_port_packets = d->other_port_packets;
-		rc = fn(&info, arg);
-		if (rc)
-			return rc;
+		for (w = 0; w < WAYS; w++) {
+			const struct slot *s = &b->s[w];
+			const struct detail *d;
+
+			if (!s->count || !way_promoted(b, w))
+				continue;
+			d = &f->details[s->ref];
+			memset(&info, 0, sizeof(info));
+			info.key.seq = s->seq;
+			info.key.sport = s->sport;
+			info.key.ipid = s->ipid;
+			info.key.win = s->win;
+			info.packets = s->count;
+			info.sensor_packets = &f->sensor_packets[(size_t)s->ref * f->n_sensors];
+			info.first_ts = d->first_ts;
+			info.last_ts = d->last_ts;
+			info.slash16_match = d->slash16_match;
+			info.n_ports = d->n_ports;
+			memcpy(info.ports, d->ports, sizeof(d->ports));
+			memcpy(info.port_packets, d->port_packets, sizeof(d->port_packets));
+			info.other_port_packets = d->other_port_packets;
+			rc = fn(&info, arg);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -355,7 +515,7 @@ uint64_t ds_fp_detail_full(const struct ds_fp *f) { return f->detail_full; }
 uint64_t
 ds_fp_bytes(const struct ds_fp *f)
 {
-	return (uint64_t)(f->mask + 1) * BUCKET * sizeof(struct slot) +
+	return (uint64_t)f->n_buckets * sizeof(struct bucket) +
 	       (uint64_t)f->n_detail * (sizeof(struct detail) +
 					f->n_sensors * (sizeof(uint64_t) + ((size_t)1 << f->hll_p)));
 }
@@ -375,18 +535,19 @@ fp_detail_size(const struct ds_fp *f)
 size_t
 ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 {
-	size_t nslots = (size_t)(f->mask + 1) * BUCKET, i, need, off;
+	size_t i, need, off;
 	uint32_t used = 0, u;
 	uint8_t *p = buf;
+	unsigned w;
 
-	for (i = 0; i < nslots; i++)
-		used += f->slots[i].count != 0;
+	for (i = 0; i < f->n_buckets; i++)
+		for (w = 0; w < WAYS; w++)
+			used += f->buckets[i].s[w].count != 0;
 	need = FP_HDR + f->used_detail * fp_detail_size(f) + (size_t)used * FP_SLOT_SZ;
 	if (buf == NULL || len < need)
 		return need;
 	memset(p, 0, FP_HDR);
-	u = (uint32_t)nslots;
-	memcpy(p, &u, 4);
+	memcpy(p, &f->table_slots, 4);
 	u = f->n_sensors;
 	memcpy(p + 4, &u, 4);
 	u = f->hll_p;
@@ -415,36 +576,74 @@ ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 		memcpy(p + off, detail_regs(f, (uint32_t)i, 0), (size_t)f->n_sensors << f->hll_p);
 		off += (size_t)f->n_sensors << f->hll_p;
 	}
-	for (i = 0; i < nslots; i++) {
-		const struct slot *s = &f->slots[i];
+	for (i = 0; i < f->n_buckets; i++)
+		for (w = 0; w < WAYS; w++) {
+			struct entry e;
+			uint32_t dst;
 
-		if (!s->count)
-			continue;
-		u = (uint32_t)i;
-		memcpy(p + off, &u, 4);
-		memcpy(p + off + 4, &s->seq, 4);
-		memcpy(p + off + 8, &s->sport, 2);
-		memcpy(p + off + 10, &s->ipid, 2);
-		memcpy(p + off + 12, &s->win, 2);
-		memcpy(p + off + 14, &s->first_dport, 2);
-		memcpy(p + off + 16, &s->first_sensor, 2);
-		memset(p + off + 18, 0, 2);
-		memcpy(p + off + 20, &s->count, 4);
-		memcpy(p + off + 24, &s->first_src, 4);
-		memcpy(p + off + 28, &s->detail, 4);
-		memcpy(p + off + 32, &s->first_dst, 4);
-		off += FP_SLOT_SZ;
-	}
+			if (!f->buckets[i].s[w].count)
+				continue;
+			entry_get(f, &f->buckets[i], w, &e);
+			/* only whether dst's /16 matched seq is kept: seq does, ~seq never */
+			dst = e.first_match ? e.key.seq : ~e.key.seq;
+			u = (uint32_t)(i * WAYS + w);
+			memcpy(p + off, &u, 4);
+			memcpy(p + off + 4, &e.key.seq, 4);
+			memcpy(p + off + 8, &e.key.sport, 2);
+			memcpy(p + off + 10, &e.key.ipid, 2);
+			memcpy(p + off + 12, &e.key.win, 2);
+			memcpy(p + off + 14, &e.first_dport, 2);
+			memcpy(p + off + 16, &e.first_sensor, 2);
+			memset(p + off + 18, 0, 2);
+			memcpy(p + off + 20, &e.count, 4);
+			memcpy(p + off + 24, &e.first_src, 4);
+			memcpy(p + off + 28, &e.detail, 4);
+			memcpy(p + off + 32, &dst, 4);
+			off += FP_SLOT_SZ;
+		}
 	return need;
+}
+
+/* Put a loaded entry in its bucket: at the dumped position idx when that
+ * is in the key's bucket and free (a dump of this layout), else wherever
+ * make_room() says (a dump of another layout).  -1 when e is already there
+ * or, promoted, finds no room. */
+static int
+load_place(struct ds_fp *f, const struct entry *e, uint32_t idx)
+{
+	size_t bi = ds_fp_bucket(f->n_buckets, ds_fp_hash(&e->key));
+	struct bucket *b = &f->buckets[bi];
+	int w;
+
+	if (find(b, &e->key) >= 0)
+		return -1;
+	if (idx / WAYS == bi && !b->s[idx % WAYS].count) {
+		w = (int)(idx % WAYS);
+		b->meta = way_put(b->meta, (unsigned)w, 0);
+	} else {
+		w = make_room(f, b);
+		if (w < 0 && e->detail == NO_DETAIL) {
+			f->dropped += e->count;		/* all ways promoted */
+			return 0;
+		}
+		if (w < 0)
+			return -1;
+	}
+	fill(b, (unsigned)w, &e->key, e->first_src, e->first_sensor, e->first_dport,
+	     e->first_match, e->count);
+	if (e->detail != NO_DETAIL)
+		attach(f, b, (unsigned)w, e->detail);
+	return 0;
 }
 
 int
 ds_fp_load(struct ds_fp *f, const void *buf, size_t len)
 {
-	size_t nslots = (size_t)(f->mask + 1) * BUCKET, i, off, dsz;
+	size_t cap = (size_t)f->n_buckets * WAYS, i, off, slots_off, dsz;
 	const uint8_t *p = buf;
-	uint32_t ns, ns2, p2, used_d, used, idx, prev = 0;
+	uint32_t ns, ns2, p2, used_d, used, idx, prev = 0, dst;
 	uint8_t *seen = NULL;
+	unsigned pass;
 
 	ds_fp_clear(f);
 	if (buf == NULL || len < FP_HDR)
@@ -455,8 +654,10 @@ ds_fp_load(struct ds_fp *f, const void *buf, size_t len)
 	memcpy(&used_d, p + 12, 4);
 	memcpy(&used, p + 40, 4);
 	dsz = fp_detail_size(f);
-	if (ns != nslots || ns2 != f->n_sensors || p2 != f->hll_p ||
-	    used_d > f->n_detail || used > nslots ||
+	if (cap < ns)
+		cap = ns;
+	if (ns != f->table_slots || ns2 != f->n_sensors || p2 != f->hll_p ||
+	    used_d > f->n_detail || used > cap ||
 	    len != FP_HDR + (size_t)used_d * dsz + (size_t)used * FP_SLOT_SZ)
 		return -EINVAL;
 	memcpy(&f->evictions, p + 16, 8);
@@ -487,32 +688,41 @@ ds_fp_load(struct ds_fp *f, const void *buf, size_t len)
 	seen = calloc(used_d + 1, 1);
 	if (!seen)
 		goto bad;
-	for (i = 0; i < used; i++, off += FP_SLOT_SZ) {
-		struct slot *s;
+	/* promoted tuples first, so that no singleton takes their room */
+	slots_off = off;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0, off = slots_off; i < used; i++, off += FP_SLOT_SZ) {
+			struct entry e;
 
-		memcpy(&idx, p + off, 4);
-		if (idx >= nslots || (i > 0 && idx <= prev))
-			goto bad;
-		prev = idx;
-		s = &f->slots[idx];
-		memcpy(&s->seq, p + off + 4, 4);
-		memcpy(&s->sport, p + off + 8, 2);
-		memcpy(&s->ipid, p + off + 10, 2);
-		memcpy(&s->win, p + off + 12, 2);
-		memcpy(&s->first_dport, p + off + 14, 2);
-		memcpy(&s->first_sensor, p + off + 16, 2);
-		memcpy(&s->count, p + off + 20, 4);
-		memcpy(&s->first_src, p + off + 24, 4);
-		memcpy(&s->detail, p + off + 28, 4);
-		memcpy(&s->first_dst, p + off + 32, 4);
-		if (s->first_sensor >= f->n_sensors || s->count == 0)
-			goto bad;
-		if (s->detail != NO_DETAIL) {
-			if (s->detail >= used_d || seen[s->detail])
+			memcpy(&idx, p + off, 4);
+			if (idx >= cap || (i > 0 && idx <= prev))
 				goto bad;
-			seen[s->detail] = 1;
+			prev = idx;
+			memcpy(&e.key.seq, p + off + 4, 4);
+			memcpy(&e.key.sport, p + off + 8, 2);
+			memcpy(&e.key.ipid, p + off + 10, 2);
+			memcpy(&e.key.win, p + off + 12, 2);
+			memcpy(&e.first_dport, p + off + 14, 2);
+			memcpy(&e.first_sensor, p + off + 16, 2);
+			memcpy(&e.count, p + off + 20, 4);
+			memcpy(&e.first_src, p + off + 24, 4);
+			memcpy(&e.detail, p + off + 28, 4);
+			memcpy(&dst, p + off + 32, 4);
+			e.first_match = slash16_match(e.key.seq, dst);
+			if (e.first_sensor >= f->n_sensors || e.count == 0)
+				goto bad;
+			if (e.detail != NO_DETAIL && e.detail >= used_d)
+				goto bad;
+			if ((e.detail != NO_DETAIL) != (pass == 0))
+				continue;
+			if (e.detail != NO_DETAIL) {
+				if (seen[e.detail])
+					goto bad;
+				seen[e.detail] = 1;
+			}
+			if (load_place(f, &e, idx) < 0)
+				goto bad;
 		}
-	}
 	free(seen);
 	return 0;
 bad:
@@ -555,60 +765,71 @@ detail_merge_map(struct ds_fp *dst, uint32_t dd, const struct ds_fp *src, uint32
 }
 
 static void
-merge_slot_map(struct ds_fp *dst, const struct ds_fp *src, const struct slot *ss,
-	       const uint16_t *map)
+merge_entry_map(struct ds_fp *dst, const struct ds_fp *src, const struct entry *se,
+		const uint16_t *map)
 {
-	struct ds_fp_key k = { ss->seq, ss->sport, ss->ipid, ss->win };
-	struct slot *ds = lookup(dst, &k, ds_fp_hash(&k), 1);
-	uint64_t ts = ss->detail != NO_DETAIL ? src->details[ss->detail].first_ts : 0;
-	uint16_t fs = map[ss->first_sensor];
+	struct bucket *b = bucket_of(dst, ds_fp_hash(&se->key));
+	uint64_t ts = se->detail != NO_DETAIL ? src->details[se->detail].first_ts : 0;
+	uint16_t fs = map[se->first_sensor];
+	struct slot *ds;
+	int w;
 
 	if (fs == DS_FP_DROP) {
-		if (ss->detail == NO_DETAIL)
+		if (se->detail == NO_DETAIL)
 			return;		/* a singleton of a dropped sensor */
 		fs = 0;
 	}
-	if (!ds) {
-		dst->dropped += ss->count;
-		return;
+	w = find(b, &se->key);
+	if (w < 0) {
+		uint32_t d;
+
+		w = make_room(dst, b);
+		if (w < 0) {
+			dst->dropped += se->count;
+			return;
+		}
+		fill(b, (unsigned)w, &se->key, se->first_src, fs, se->first_dport,
+		     se->first_match, 0);
+		if (se->detail != NO_DETAIL && (d = detail_alloc(dst)) != NO_DETAIL)
+			attach(dst, b, (unsigned)w, d);
+	} else if (!way_promoted(b, (unsigned)w) &&
+		   (se->detail != NO_DETAIL || se->first_src != b->s[w].ref)) {
+		promote(dst, b, (unsigned)w, ts);
 	}
-	if (ds->count == 0) {
-		ds->first_src = ss->first_src;
-		ds->first_sensor = fs;
-		ds->first_dport = ss->first_dport;
-		ds->first_dst = ss->first_dst;
-		if (ss->detail != NO_DETAIL)
-			ds->detail = detail_alloc(dst);
-	} else if (ds->detail == NO_DETAIL &&
-		   (ss->detail != NO_DETAIL || ss->first_src != ds->first_src)) {
-		promote(dst, ds, ts);
-	}
-	ds->count += ss->count;
-	if (ds->detail == NO_DETAIL)
+	ds = &b->s[w];
+	ds->count += se->count;
+	if (!way_promoted(b, (unsigned)w))
 		return;
-	if (ss->detail != NO_DETAIL)
-		detail_merge_map(dst, ds->detail, src, ss->detail, map);
+	if (se->detail != NO_DETAIL)
+		detail_merge_map(dst, ds->ref, src, se->detail, map);
 	else
-		detail_add(dst, ds->detail, ss->seq, ds_hash_u32(ss->first_src),
-			   fs, ss->first_dport, ss->first_dst, ts, ss->count);
+		detail_add(dst, ds->ref, ds_hash_u32(se->first_src), fs, se->first_dport,
+			   se->first_match, ts, se->count);
 }
 
 int
 ds_fp_merge_map(struct ds_fp *dst, const struct ds_fp *src, const uint16_t *map)
 {
-	size_t i, n = (size_t)(src->mask + 1) * BUCKET;
+	unsigned pass, w;
+	size_t i;
 
 	if (dst == NULL || src == NULL || dst == src || map == NULL || dst->hll_p != src->hll_p)
 		return -EINVAL;
 	for (i = 0; i < src->n_sensors; i++)
 		if (map[i] >= dst->n_sensors && map[i] != DS_FP_DROP)
 			return -EINVAL;
-	for (i = 0; i < n; i++)
-		if (src->slots[i].count && src->slots[i].detail != NO_DETAIL)
-			merge_slot_map(dst, src, &src->slots[i], map);
-	for (i = 0; i < n; i++)
-		if (src->slots[i].count && src->slots[i].detail == NO_DETAIL)
-			merge_slot_map(dst, src, &src->slots[i], map);
+	/* promoted tuples first (as the dst may have to evict for them) */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < src->n_buckets; i++)
+			for (w = 0; w < WAYS; w++) {
+				const struct bucket *b = &src->buckets[i];
+				struct entry e;
+
+				if (!b->s[w].count || way_promoted(b, w) != (pass == 0))
+					continue;
+				entry_get(src, b, w, &e);
+				merge_entry_map(dst, src, &e, map);
+			}
 	dst->evictions += src->evictions;
 	dst->dropped += src->dropped;
 	dst->detail_full += src->detail_full;

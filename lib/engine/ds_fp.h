@@ -5,9 +5,9 @@
  * botnet whose bots all run one hard-coded packet template (the seed paper's
  * Tables 4-7), in bounded memory and with no heap work per packet.
  *
- * Two levels.  A set-associative table (4-slot buckets) counts every tuple;
- * a new tuple takes a free slot or evicts the bucket's smallest entry that
- * has no detail.  The first packet's source, sensor and port are kept in the
+ * Two levels.  A set-associative table (3-slot buckets, one cache line
+ * each, so a packet costs one line) counts every tuple; a new tuple takes
+ * a free slot or evicts the bucket's smallest entry that has no detail.  The first packet's source, sensor and port are kept in the
  * slot; when a second, different source sends the same tuple the slot is
  * promoted: a detail record from a fixed pool (per-sensor packets and
  * unique-source HLLs, destination ports, first/last seen, /16 matches)
@@ -70,22 +70,27 @@ ds_fp_hash(const struct ds_fp_key *k)
 }
 
 /* Prefetching the bucket ds_fp_add() will read: ds_fp_slots() gives the
- * bucket array (fixed for f's life) and its mask; ds_fp_prefetch() touches
- * the bucket of hash = ds_fp_hash(key) (two cache lines). */
-#define DS_FP_BUCKET_BYTES 128
+ * bucket array (fixed for f's life) and its size; ds_fp_prefetch() touches
+ * the bucket of hash = ds_fp_hash(key): one 64-byte cache line. */
+#define DS_FP_BUCKET_BYTES 64
 struct ds_fp_slots {
 	const uint8_t *base;
-	uint32_t mask;
+	uint32_t n_buckets;
 };
 struct ds_fp_slots ds_fp_slots(const struct ds_fp *f);
+
+/* Bucket of a tuple hash: 32 of its bits (12-43) scaled to [0, n_buckets)
+ * by a multiply, so the bucket count need not be a power of two. */
+static inline size_t
+ds_fp_bucket(uint32_t n_buckets, uint64_t hash)
+{
+	return (size_t)(((uint64_t)(uint32_t)(hash >> 12) * n_buckets) >> 32);
+}
 
 static inline void
 ds_fp_prefetch(struct ds_fp_slots v, uint64_t hash)
 {
-	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_FP_BUCKET_BYTES;
-
-	__builtin_prefetch(b, 1);
-	__builtin_prefetch(b + 64, 1);
+	__builtin_prefetch(v.base + ds_fp_bucket(v.n_buckets, hash) * DS_FP_BUCKET_BYTES, 1);
 }
 
 /* The same as a load (a software prefetch that misses the TLB may be
@@ -94,9 +99,9 @@ ds_fp_prefetch(struct ds_fp_slots v, uint64_t hash)
 static inline uint32_t
 ds_fp_touch(struct ds_fp_slots v, uint64_t hash)
 {
-	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_FP_BUCKET_BYTES;
+	const uint8_t *b = v.base + ds_fp_bucket(v.n_buckets, hash) * DS_FP_BUCKET_BYTES;
 
-	return *(const volatile uint32_t *)b + *(const volatile uint32_t *)(b + 64);
+	return *(const volatile uint32_t *)b;
 }
 
 /* dst += src (same shape).  0 or -EINVAL. */
