@@ -217,6 +217,49 @@ test_query(void)
 	ds_topk_free(u);
 }
 
+/* Victim rule in a full bucket (capacity 8 = one bucket): smallest count,
+ * then oldest last timestamp, then lowest slot (slots fill in order). */
+static void
+test_victim(void)
+{
+	static const struct {
+		uint64_t count[8], last[8];
+		unsigned victim;
+	} cases[] = {
+		{ { 3, 2, 5, 2, 4, 6, 7, 8 }, { 1, 1, 1, 1, 1, 1, 1, 1 }, 1 },
+		{ { 1, 1, 1, 1, 1, 1, 1, 1 }, { 5, 4, 3, 9, 3, 7, 8, 6 }, 2 },
+		{ { 2, 2, 1, 3, 1, 1, 4, 5 }, { 1, 1, 9, 1, 8, 8, 1, 1 }, 4 },
+		{ { 9, 9, 9, 9, 9, 9, 9, 1 }, { 1, 1, 1, 1, 1, 1, 1, 50 }, 7 },
+		{ { 1, 1, 1, 1, 1, 1, 1, 1 }, { 7, 7, 7, 7, 7, 7, 7, 7 }, 0 },
+		{ { 5, 4, 4, 4, 4, 4, 4, 4 }, { 1, 9, 9, 9, 9, 9, 9, 8 }, 7 },
+	};
+	unsigned c, i, j, n;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct ds_topk *t = ds_topk_create(3);
+		struct ds_topk_entry e[9];
+		int gone = -1, ok = 1;
+
+		for (i = 0; i < 8; i++)
+			for (j = 0; j < cases[c].count[i]; j++)
+				ds_topk_add(t, 100 + i, i, 0, cases[c].last[i]);
+		ds_topk_add(t, 999, 0, 0, 100);
+		n = ds_topk_top(t, e, 9, NULL, NULL);
+		for (i = 0; i < 8; i++) {
+			for (j = 0; j < n && e[j].key != 100 + i; j++)
+				;
+			if (j == n)
+				gone = (int)i;
+		}
+		for (j = 0; j < n; j++)
+			if (e[j].key == 999)
+				ok = e[j].count == 1 && e[j].first == 100 && e[j].last == 100;
+		CHECK(n == 8 && ok && ds_topk_evictions(t) == 1 &&
+		      gone == (int)cases[c].victim, "victim: smallest count, oldest, lowest slot");
+		ds_topk_free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -224,5 +267,6 @@ main(void)
 	test_query();
 	test_heavy();
 	test_merge();
+	test_victim();
 	return ds_test_done("test_topk");
 }

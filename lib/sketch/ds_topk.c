@@ -189,23 +189,16 @@ ds_topk_lower(unsigned i, unsigned __int128 *ri, unsigned j, unsigned __int128 r
 }
 
 /* Slot to replace in a full bucket: smallest count, then oldest last, then
- * lowest slot.  A tournament (each match keeps the lower slot unless the
- * higher one ranks strictly below it) gives the same slot as a scan from 0
- * in three dependent steps instead of seven, without branches. */
+ * lowest slot: a scan with conditional moves (no data-dependent branch). */
 static inline unsigned
 ds_topk_victim(const struct ds_topk_bucket *bk)
 {
-	unsigned __int128 r0 = ds_topk_rank(&bk->c[0]), r2 = ds_topk_rank(&bk->c[2]);
-	unsigned __int128 r4 = ds_topk_rank(&bk->c[4]), r6 = ds_topk_rank(&bk->c[6]);
-	unsigned a, b, c, d;
+	unsigned __int128 rv = ds_topk_rank(&bk->c[0]);
+	unsigned v = 0, i;
 
-	a = ds_topk_lower(0, &r0, 1, ds_topk_rank(&bk->c[1]));
-	b = ds_topk_lower(2, &r2, 3, ds_topk_rank(&bk->c[3]));
-	c = ds_topk_lower(4, &r4, 5, ds_topk_rank(&bk->c[5]));
-	d = ds_topk_lower(6, &r6, 7, ds_topk_rank(&bk->c[7]));
-	a = ds_topk_lower(a, &r0, b, r2);
-	c = ds_topk_lower(c, &r4, d, r6);
-	return ds_topk_lower(a, &r0, c, r4);
+	for (i = 1; i < DS_TOPK_WAYS; i++)
+		v = ds_topk_lower(v, &rv, i, ds_topk_rank(&bk->c[i]));
+	return v;
 }
 
 static inline void
