@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Fixed-header fingerprint table; see ds_fp.h for the design.  A bucket is
- * one 64-byte cache line: a meta word (eviction cursor; per way a promoted
- * bit, the first packet's /16-match bit and sensor) and three 20-byte
- * slots (key, first port, count, first source or detail index), so the
- * common case, a new random tuple evicting the oldest singleton, reads and
- * writes one line.  ceil(slots / 3) buckets: the configured slot count is
+ * one 64-byte cache line: a meta word (eviction cursor; per singleton way
+ * the first packet's /16-match bit and sensor) and three 20-byte slots
+ * (key, first port, count, first source or detail index), so the common
+ * case, a new random tuple evicting the oldest singleton, reads and writes
+ * one line with no branch that depends on the data.  ceil(slots / 3) buckets: the configured slot count is
  * the capacity, in two thirds of the memory of 32-byte slots.  A promoted
- * tuple's first-packet facts move to its detail record.  Details live in a
+ * tuple's count (64 bits) and first-packet facts move to its detail
+ * record.  Details live in a
  * pool allocated at creation, so memory is fixed and nothing is allocated
  * per packet.  Per-sensor source HLLs of a detail are raw register arrays
  * read through a struct ds_hll view, so counting uses the sketch library's
@@ -25,22 +26,26 @@
 
 #define WAYS 3			/* slots per bucket */
 #define NO_DETAIL 0xffffffffu
+#define PROMOTED 0xffffffffu	/* slot count of a tuple with a detail */
+#define MAX_SINGLE 0xfffffffeu	/* a singleton's count saturates here */
 #define MAX_SENSORS 256		/* a slot's first sensor is one byte of meta */
 
-/* 20 bytes.  A promoted slot keeps its key and count; its first packet's
- * facts move to the detail record and ref names that record. */
+/* 20 bytes.  A promoted slot keeps its key; its count and first packet's
+ * facts move to the detail record, ref names that record and count says
+ * PROMOTED (so the victim choice reads counts alone). */
 struct slot {
 	uint32_t seq;
 	uint16_t sport;
 	uint16_t ipid;
 	uint16_t win;
 	uint16_t first_dport;
-	uint32_t count;		/* 0 = free slot */
+	uint32_t count;		/* 0 = free slot, PROMOTED, or 1..MAX_SINGLE */
 	uint32_t ref;		/* first source; the detail index once promoted */
 };
 
 /* One cache line: a meta word and three slots.  meta bits 0-1 are the
- * eviction cursor (next way to try), then 10 bits per way (see way_*). */
+ * eviction cursor (next way to try), then 9 bits per singleton way (see
+ * way_*; zero for a free or promoted way). */
 struct bucket {
 	uint32_t meta;
 	struct slot s[WAYS];
@@ -49,10 +54,9 @@ struct bucket {
 _Static_assert(sizeof(struct bucket) == DS_FP_BUCKET_BYTES, "ds_fp.h bucket size");
 
 #define META_CURSOR 3u
-#define WAY_PROMOTED 1u		/* ref is a detail index */
-#define WAY_MATCH 2u		/* singleton: the first packet's dst /16 == seq */
-#define WAY_SENSOR_SHIFT 2	/* singleton: the first packet's sensor, 8 bits */
-#define WAY_BITS 10
+#define WAY_MATCH 1u		/* the first packet's dst /16 == seq */
+#define WAY_SENSOR_SHIFT 1	/* the first packet's sensor, 8 bits */
+#define WAY_BITS 9
 #define WAY_MASK ((1u << WAY_BITS) - 1)
 
 static inline uint32_t
@@ -70,6 +74,7 @@ way_put(uint32_t meta, unsigned w, uint32_t v)
 }
 
 struct detail {
+	uint64_t packets;	/* the tuple's, since it entered the table */
 	uint64_t first_ts;
 	uint64_t last_ts;
 	uint64_t slash16_match;
@@ -104,7 +109,7 @@ struct ds_fp {
 /* A slot as dumps and merges see it, whatever its state. */
 struct entry {
 	struct ds_fp_key key;
-	uint32_t count;
+	uint64_t count;
 	uint32_t first_src;
 	uint32_t detail;	/* NO_DETAIL: a singleton */
 	uint16_t first_dport;
@@ -274,8 +279,28 @@ attach(struct ds_fp *f, struct bucket *b, unsigned w, uint32_t d)
 	dt->first_dport = s->first_dport;
 	dt->first_sensor = (uint8_t)(m >> WAY_SENSOR_SHIFT);
 	dt->first_match = (m & WAY_MATCH) != 0;
+	dt->packets = s->count;
+	s->count = PROMOTED;
 	s->ref = d;
-	b->meta = way_put(b->meta, w, WAY_PROMOTED);
+	b->meta = way_put(b->meta, w, 0);
+}
+
+static inline int
+way_promoted(const struct bucket *b, unsigned w)
+{
+	return b->s[w].count == PROMOTED;
+}
+
+/* Add n packets to way w's count, wherever it is kept. */
+static void
+add_count(struct ds_fp *f, struct bucket *b, unsigned w, uint64_t n)
+{
+	struct slot *s = &b->s[w];
+
+	if (way_promoted(b, w))
+		f->details[s->ref].packets += n;
+	else
+		s->count = s->count + n < MAX_SINGLE ? (uint32_t)(s->count + n) : MAX_SINGLE;
 }
 
 /* Promote way w of b: its first packet's facts become the detail's start. */
@@ -290,48 +315,72 @@ promote(struct ds_fp *f, struct bucket *b, unsigned w, uint64_t ts)
 	attach(f, b, w, d);
 	dt = &f->details[d];
 	detail_add(f, d, ds_hash_u32(dt->first_src), dt->first_sensor, dt->first_dport,
-		   dt->first_match, ts, b->s[w].count);
+		   dt->first_match, ts, dt->packets);
 	return 0;
 }
 
 /* The way holding k, or -1.  The key's first 8 bytes are compared as one
  * word (the slot's layout, so any byte order), and the three ways without
- * a branch each: which way holds a repeated tuple is not predictable. */
+ * a branch each: which way holds a repeated tuple is not predictable.  A
+ * free way is all zero, so its count is checked only on a key match. */
+static inline uint64_t
+key_lo(const struct ds_fp_key *k)
+{
+	struct slot t = { k->seq, k->sport, k->ipid, 0, 0, 0, 0 };
+	uint64_t lo;
+
+	memcpy(&lo, &t, 8);
+	return lo;
+}
+
+static inline int
+find_lo(const struct bucket *b, const struct ds_fp_key *k, uint64_t lo)
+{
+	uint64_t x;
+	unsigned w, m = 0;
+
+	for (w = 0; w < WAYS; w++) {
+		memcpy(&x, &b->s[w], 8);
+		m |= (unsigned)((x == lo) & (b->s[w].win == k->win)) << w;
+	}
+	if (__builtin_expect(m == 0, 1))
+		return -1;
+	for (w = 0; w < WAYS; w++)
+		if (!b->s[w].count)
+			m &= ~(1u << w);
+	return m ? __builtin_ctz(m) : -1;
+}
+
 static inline int
 find(const struct bucket *b, const struct ds_fp_key *k)
 {
-	struct slot t = { k->seq, k->sport, k->ipid, k->win, 0, 0, 0 };
-	uint64_t lo, x;
-	unsigned w, m = 0;
-
-	memcpy(&lo, &t, 8);
-	for (w = 0; w < WAYS; w++) {
-		memcpy(&x, &b->s[w], 8);
-		m |= (unsigned)((x == lo) & (b->s[w].win == k->win) & (b->s[w].count != 0)) << w;
-	}
-	return m ? __builtin_ctz(m) : -1;
+	return find_lo(b, k, key_lo(k));
 }
 
 /* The way a new tuple takes in b: a free way, else the smallest singleton,
  * ties broken round-robin from the cursor so the bucket evicts first-in-
  * first-out (a singleton survives three insertions into its bucket, in any
- * way); -1 when all ways are promoted.  Branch-free: each way's (score,
- * rank after the cursor, way) packed in one word, the minimum wins. */
-static inline int
+ * way).  Branch-free: each way's count (0: free, PROMOTED: never) and its
+ * (rank after the cursor, way) nibble are packed in one word and the
+ * smallest wins.  Returns that word: way = low 2 bits, NONE and above when
+ * all ways are promoted, >= 16 when the way is not free. */
+#define NONE ((uint64_t)PROMOTED << 4)
+
+static inline uint64_t
 pick(const struct bucket *b, uint32_t meta)
 {
-	static const uint8_t rank[4][WAYS] = { { 0, 1, 2 }, { 2, 0, 1 }, { 1, 2, 0 }, { 0, 1, 2 } };
-	const uint8_t *r = rank[meta & META_CURSOR];
+	/* nibble of way w after cursor c: rank << 2 | w, at bit 12c + 4w */
+	const uint64_t nib = 0xa50ull | 0x618ull << 12 | 0x294ull << 24;
+	uint32_t n = (uint32_t)(nib >> (12 * (meta & META_CURSOR)));
 	uint64_t best = UINT64_MAX;
 	unsigned w;
 
 	for (w = 0; w < WAYS; w++) {
-		uint64_t sc = way_get(meta, w) & WAY_PROMOTED ? 1ull << 32 : b->s[w].count;
-		uint64_t key = sc << 4 | (uint64_t)r[w] << 2 | w;
+		uint64_t key = (uint64_t)b->s[w].count << 4 | ((n >> 4 * w) & 15);
 
 		best = key < best ? key : best;
 	}
-	return best >> 36 ? -1 : (int)(best & 3);
+	return best;
 }
 
 static inline uint32_t
@@ -355,13 +404,14 @@ static inline int
 make_room(struct ds_fp *f, struct bucket *b)
 {
 	uint32_t meta = b->meta;
-	int v = pick(b, meta);
+	uint64_t best = pick(b, meta);
+	unsigned v = (unsigned)(best & 3);
 
-	if (v < 0)
+	if (best >= NONE)
 		return -1;
-	f->evictions += b->s[v].count != 0;
-	b->meta = (way_put(meta, (unsigned)v, 0) & ~META_CURSOR) | cursor_after((unsigned)v);
-	return v;
+	f->evictions += best >= 16;
+	b->meta = (way_put(meta, v, 0) & ~META_CURSOR) | cursor_after(v);
+	return (int)v;
 }
 
 /* Fill way w (just made room for) with a singleton. */
@@ -385,9 +435,10 @@ entry_get(const struct ds_fp *f, const struct bucket *b, unsigned w, struct entr
 	e->key.ipid = s->ipid;
 	e->key.win = s->win;
 	e->count = s->count;
-	if (m & WAY_PROMOTED) {
+	if (way_promoted(b, w)) {
 		const struct detail *dt = &f->details[s->ref];
 
+		e->count = dt->packets;
 		e->detail = s->ref;
 		e->first_src = dt->first_src;
 		e->first_dport = dt->first_dport;
@@ -402,10 +453,20 @@ entry_get(const struct ds_fp *f, const struct bucket *b, unsigned w, struct entr
 	}
 }
 
-static inline int
-way_promoted(const struct bucket *b, unsigned w)
+/* ds_fp_add() of a tuple in way w that is promoted or comes from a new
+ * source: out of line, so that the common paths need no stack frame. */
+static __attribute__((noinline)) void
+add_more(struct ds_fp *f, struct bucket *b, unsigned w, const struct ds_fp_key *k,
+	 uint64_t src_hash, unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts)
 {
-	return (way_get(b->meta, w) & WAY_PROMOTED) != 0;
+	struct slot *s = &b->s[w];
+
+	if (!way_promoted(b, w) && promote(f, b, w, ts) < 0) {
+		add_count(f, b, w, 1);
+		return;
+	}
+	f->details[s->ref].packets++;
+	detail_add(f, s->ref, src_hash, sensor, dport, slash16_match(k->seq, dst), ts, 1);
 }
 
 void
@@ -414,33 +475,40 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 	  uint32_t dst, uint64_t ts)
 {
 	struct bucket *b = bucket_of(f, hash);
-	int w = find(b, k);
+	uint32_t meta = b->meta;
+	uint64_t lo = key_lo(k), best;
+	int w = find_lo(b, k, lo);
 	struct slot *s;
+	unsigned v;
 
-	if (__builtin_expect(w < 0, 1)) {	/* the common case: a new tuple */
-		uint32_t meta = b->meta;
+	if (__builtin_expect(w >= 0, 0)) {
+		uint32_t c;
 
-		w = pick(b, meta);
-		if (__builtin_expect(w < 0, 0)) {
-			f->dropped++;
-			return;
-		}
-		f->evictions += b->s[w].count != 0;
-		put_slot(&b->s[w], k, dport, 1, src);
-		meta = way_put(meta, (unsigned)w, (uint32_t)sensor << WAY_SENSOR_SHIFT |
-				 (slash16_match(k->seq, dst) ? WAY_MATCH : 0));
-		b->meta = (meta & ~META_CURSOR) | cursor_after((unsigned)w);
+		s = &b->s[w];
+		c = s->count;
+		if (c != PROMOTED && src == s->ref)	/* a singleton repeated by its source */
+			s->count = c + (c < MAX_SINGLE);
+		else
+			add_more(f, b, (unsigned)w, k, src_hash, sensor, dport, dst, ts);
 		return;
 	}
-	s = &b->s[w];
-	if (!way_promoted(b, (unsigned)w)) {
-		if (src == s->ref || promote(f, b, (unsigned)w, ts) < 0) {
-			s->count++;
-			return;
-		}
+	/* the common case: a new tuple, most often evicting a singleton */
+	best = pick(b, meta);
+	if (__builtin_expect(best >= NONE, 0)) {
+		f->dropped++;
+		return;
 	}
-	s->count++;
-	detail_add(f, s->ref, src_hash, sensor, dport, slash16_match(k->seq, dst), ts, 1);
+	v = (unsigned)(best & 3);
+	f->evictions += best >= 16;
+	s = &b->s[v];
+	memcpy(s, &lo, 8);
+	s->win = k->win;
+	s->first_dport = dport;
+	s->count = 1;
+	s->ref = src;
+	meta = way_put(meta, v, (uint32_t)sensor << WAY_SENSOR_SHIFT |
+		       (slash16_match(k->seq, dst) ? WAY_MATCH : 0));
+	b->meta = (meta & ~META_CURSOR) | cursor_after(v);
 }
 
 
@@ -459,7 +527,7 @@ ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
 			const struct slot *s = &b->s[w];
 			const struct detail *d;
 
-			if (!s->count || !way_promoted(b, w))
+			if (!way_promoted(b, w))
 				continue;
 			d = &f->details[s->ref];
 			memset(&info, 0, sizeof(info));
@@ -467,7 +535,7 @@ ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
 			info.key.sport = s->sport;
 			info.key.ipid = s->ipid;
 			info.key.win = s->win;
-			info.packets = s->count;
+			info.packets = d->packets;
 			info.sensor_packets = &f->sensor_packets[(size_t)s->ref * f->n_sensors];
 			info.first_ts = d->first_ts;
 			info.last_ts = d->last_ts;
@@ -579,15 +647,18 @@ ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 	for (i = 0; i < f->n_buckets; i++)
 		for (w = 0; w < WAYS; w++) {
 			struct entry e;
-			uint32_t dst;
+			uint32_t dst, cnt;
 
 			if (!f->buckets[i].s[w].count)
 				continue;
 			entry_get(f, &f->buckets[i], w, &e);
 			/* only whether dst's /16 matched seq is kept: seq does, ~seq never */
 			dst = e.first_match ? e.key.seq : ~e.key.seq;
+			/* a u32 count: saturated (the table counts promoted tuples in 64 bits) */
+			cnt = e.count < 0xffffffffu ? (uint32_t)e.count : 0xffffffffu;
 			u = (uint32_t)(i * WAYS + w);
 			memcpy(p + off, &u, 4);
+			memcpy(p + off + 20, &cnt, 4);
 			memcpy(p + off + 4, &e.key.seq, 4);
 			memcpy(p + off + 8, &e.key.sport, 2);
 			memcpy(p + off + 10, &e.key.ipid, 2);
@@ -595,7 +666,6 @@ ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 			memcpy(p + off + 14, &e.first_dport, 2);
 			memcpy(p + off + 16, &e.first_sensor, 2);
 			memset(p + off + 18, 0, 2);
-			memcpy(p + off + 20, &e.count, 4);
 			memcpy(p + off + 24, &e.first_src, 4);
 			memcpy(p + off + 28, &e.detail, 4);
 			memcpy(p + off + 32, &dst, 4);
@@ -630,9 +700,11 @@ load_place(struct ds_fp *f, const struct entry *e, uint32_t idx)
 			return -1;
 	}
 	fill(b, (unsigned)w, &e->key, e->first_src, e->first_sensor, e->first_dport,
-	     e->first_match, e->count);
-	if (e->detail != NO_DETAIL)
+	     e->first_match, e->count < MAX_SINGLE ? (uint32_t)e->count : MAX_SINGLE);
+	if (e->detail != NO_DETAIL) {
 		attach(f, b, (unsigned)w, e->detail);
+		f->details[e->detail].packets = e->count;
+	}
 	return 0;
 }
 
@@ -641,7 +713,7 @@ ds_fp_load(struct ds_fp *f, const void *buf, size_t len)
 {
 	size_t cap = (size_t)f->n_buckets * WAYS, i, off, slots_off, dsz;
 	const uint8_t *p = buf;
-	uint32_t ns, ns2, p2, used_d, used, idx, prev = 0, dst;
+	uint32_t ns, ns2, p2, used_d, used, idx, prev = 0, dst, cnt;
 	uint8_t *seen = NULL;
 	unsigned pass;
 
@@ -704,7 +776,8 @@ ds_fp_load(struct ds_fp *f, const void *buf, size_t len)
 			memcpy(&e.key.win, p + off + 12, 2);
 			memcpy(&e.first_dport, p + off + 14, 2);
 			memcpy(&e.first_sensor, p + off + 16, 2);
-			memcpy(&e.count, p + off + 20, 4);
+			memcpy(&cnt, p + off + 20, 4);
+			e.count = cnt;
 			memcpy(&e.first_src, p + off + 24, 4);
 			memcpy(&e.detail, p + off + 28, 4);
 			memcpy(&dst, p + off + 32, 4);
@@ -796,10 +869,10 @@ merge_entry_map(struct ds_fp *dst, const struct ds_fp *src, const struct entry *
 		   (se->detail != NO_DETAIL || se->first_src != b->s[w].ref)) {
 		promote(dst, b, (unsigned)w, ts);
 	}
-	ds = &b->s[w];
-	ds->count += se->count;
+	add_count(dst, b, (unsigned)w, se->count);
 	if (!way_promoted(b, (unsigned)w))
 		return;
+	ds = &b->s[w];
 	if (se->detail != NO_DETAIL)
 		detail_merge_map(dst, ds->ref, src, se->detail, map);
 	else
