@@ -345,7 +345,10 @@ find_lo(const struct bucket *b, const struct ds_fp_key *k, uint64_t lo)
 	}
 	if (__builtin_expect(m == 0, 1))
 		return -1;
-	for (w = 0; w < WAYS; w++)
+	w = (unsigned)__builtin_ctz(m);
+	if (__builtin_expect(b->s[w].count != 0, 1))
+		return (int)w;
+	for (w = 0; w < WAYS; w++)	/* the all-zero key matched a free way */
 		if (!b->s[w].count)
 			m &= ~(1u << w);
 	return m ? __builtin_ctz(m) : -1;
@@ -492,7 +495,8 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 			add_more(f, b, (unsigned)w, k, src_hash, sensor, dport, dst, ts);
 		return;
 	}
-	/* the common case: a new tuple, most often evicting a singleton */
+	/* the common case: a new tuple, most often evicting a singleton; no
+	 * branch depends on the data */
 	best = pick(b, meta);
 	if (__builtin_expect(best >= NONE, 0)) {
 		f->dropped++;
