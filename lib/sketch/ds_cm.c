@@ -175,29 +175,53 @@ port_hash_init(void)
 		port_hash[p] = ds_cm_port_hash((uint16_t)p);
 }
 
+/* The minimum over rows 1.. of port p's counters, starting from v. */
+static inline uint32_t
+port_min(const struct ds_cm *cm, uint64_t h, uint32_t v)
+{
+	const uint32_t *row = cm->rows;
+	unsigned i;
+
+	for (i = 1; i < cm->depth; i++) {
+		uint32_t x;
+
+		row += (size_t)cm->mask + 1;
+		h >>= cm->width_log2;
+		x = row[h & cm->mask];
+		v = x < v ? x : v;
+	}
+	return v;
+}
+
 void
 ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
 {
-	const uint32_t *row = cm->rows;
-	uint32_t mask = cm->mask;
-	unsigned i, p, shift;
+	const uint32_t *row0 = cm->rows;
+	uint32_t mask = cm->mask, used = 0, b;
+	unsigned p;
 
 	if (cm->total == 0) {
 		memset(out, 0, DS_CM_PORTS * sizeof(*out));
 		return;
 	}
 	pthread_once(&port_hash_once, port_hash_init);
-	for (p = 0; p < DS_CM_PORTS; p++)
-		out[p] = row[port_hash[p] & mask];
-	for (i = 1, shift = cm->width_log2; i < cm->depth; i++, shift += cm->width_log2) {
-		row += (size_t)mask + 1;
+	for (b = 0; b <= mask; b++)
+		used += row0[b] != 0;
+	/* One pass over the ports.  Where few first-row counters are set
+	 * (most ports 0), the other rows are read only behind a set one;
+	 * otherwise always, as a branch on a coin flip costs more. */
+	if (used * 8 <= mask + 1) {
 		for (p = 0; p < DS_CM_PORTS; p++) {
-			uint32_t v;
+			uint64_t h = port_hash[p];
+			uint32_t v = row0[h & mask];
 
-			if (out[p] == 0)	/* sparse sketches: most ports */
-				continue;
-			v = row[(port_hash[p] >> shift) & mask];
-			out[p] = v < out[p] ? v : out[p];
+			out[p] = v ? port_min(cm, h, v) : 0;
+		}
+	} else {
+		for (p = 0; p < DS_CM_PORTS; p++) {
+			uint64_t h = port_hash[p];
+
+			out[p] = port_min(cm, h, row0[h & mask]);
 		}
 	}
 }
