@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 
+#include "ds_mem.h"
 #include "ds_archive.h"
 #include "ds_geo.h"
 #include "ds_report.h"
@@ -567,7 +568,10 @@ int
 main(int argc, char **argv)
 {
 	struct run x = { 0 };
-	int rc = run(&x, argc, argv);
+	int rc;
+
+	ds_mem_set_prefault(0);	/* archives in, reports out: no fast path */
+	rc = run(&x, argc, argv);
 
 	run_free(&x);
 	return rc;

@@ -28,6 +28,7 @@
 #include <rte_version.h>
 
 #include "darkscope.h"
+#include "ds_mem.h"
 
 volatile sig_atomic_t ds_force_quit;
 volatile sig_atomic_t ds_reload_geo;
@@ -296,6 +297,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 		app.offline = 1;
+		ds_mem_set_prefault(0);	/* file input: no receive ring to overrun */
 	} else {
 		eal_argc = -1;
 	}

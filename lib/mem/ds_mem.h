@@ -6,6 +6,13 @@
  * fingerprint table costs one TLB entry per 2 MiB instead of one per 4 KiB:
  * on a VM a TLB miss is what makes a prefetch arrive too late.  Smaller
  * blocks are cache-line aligned.  Memory is zeroed; free with free().
+ *
+ * By default every page is written at allocation (prefault), so a worker
+ * never takes a page fault on its first packets, when a stall of a 2 MiB
+ * zeroing would cost receive-ring entries.  A process that reads files
+ * instead of a NIC (darkscope --pcap, darkscope-report) turns prefaulting
+ * off: blocks are then zeroed lazily by the kernel, and pages a run never
+ * touches cost nothing, which is most of a short run's start-up.
  */
 #ifndef DS_MEM_H
 #define DS_MEM_H
@@ -14,5 +21,9 @@
 
 /* Zeroed block of bytes (>= 1), as described above.  NULL + errno. */
 void *ds_mem_table(size_t bytes);
+
+/* Process-wide: 1 (default) = write every page at allocation, 0 = let
+ * the kernel zero pages on first touch.  Set once, before allocating. */
+void ds_mem_set_prefault(int on);
 
 #endif
