@@ -94,8 +94,9 @@ ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 		n = 1000;
 	if (cnt)
 		ds_cm_port_counts(cm, cnt);
-	for (p = 0; p < DS_CM_PORTS && cnt; p++) {
-		uint64_t v = cnt[p];
+	for (p = 0; p < DS_CM_PORTS && total; p++) {
+		/* (without memory for the batch, one query per port) */
+		uint64_t v = cnt ? cnt[p] : ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
 
 		if (!v || (have == n && v <= best[n - 1].packets))
 			continue;
