@@ -296,7 +296,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 		if (mask & F_FP) {
 			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
 
-			ds_fp_add(s->fp, &fk, st[i].fp_hash, p->src, st[i].src_hash, sn,
+			ds_fp_add(s->fp, &fk, st[i].fp_hash, p->src, sn,
 				  p->dport, p->dst, 1);
 		}
 		if (mask & F_MEMBER) {
@@ -367,6 +367,8 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 
 			burst(s, lpm, frames + (size_t)base * SLOT, lens + base, m, mask);
 		}
+		if (mask & F_REAL)
+			ds_set_flush(s);	/* the held-back top-sources packets */
 		if (r)
 			t[r - 1] = thread_cycles() - t0;
 	}

@@ -90,6 +90,7 @@ feed(struct ds_set *s, const struct ds_lpm *lpm, uint32_t seed, unsigned npk, in
 	}
 	if (n)
 		ds_set_burst(s, lpm, p, n, 1388534400ull * 1000000000ull + npk * 1000000ull);
+	ds_set_flush(s);
 }
 
 static const char *const names2[] = { "A", "B" };

@@ -39,7 +39,7 @@ static void
 add(struct ds_fp *f, const struct ds_fp_key *k, uint32_t src, unsigned sensor, uint16_t dport,
     uint32_t dst, uint64_t ts)
 {
-	ds_fp_add(f, k, ds_fp_hash(k), src, ds_hash_u32(src), sensor, dport, dst, ts);
+	ds_fp_add(f, k, ds_fp_hash(k), src, sensor, dport, dst, ts);
 }
 
 struct seen {

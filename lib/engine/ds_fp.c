@@ -460,7 +460,7 @@ entry_get(const struct ds_fp *f, const struct bucket *b, unsigned w, struct entr
  * source: out of line, so that the common paths need no stack frame. */
 static __attribute__((noinline)) void
 add_more(struct ds_fp *f, struct bucket *b, unsigned w, const struct ds_fp_key *k,
-	 uint64_t src_hash, unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts)
+	 uint32_t src, unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts)
 {
 	struct slot *s = &b->s[w];
 
@@ -469,13 +469,12 @@ add_more(struct ds_fp *f, struct bucket *b, unsigned w, const struct ds_fp_key *
 		return;
 	}
 	f->details[s->ref].packets++;
-	detail_add(f, s->ref, src_hash, sensor, dport, slash16_match(k->seq, dst), ts, 1);
+	detail_add(f, s->ref, ds_hash_u32(src), sensor, dport, slash16_match(k->seq, dst), ts, 1);
 }
 
 void
 ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
-	  uint32_t src, uint64_t src_hash, unsigned sensor, uint16_t dport,
-	  uint32_t dst, uint64_t ts)
+	  uint32_t src, unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts)
 {
 	struct bucket *b = bucket_of(f, hash);
 	uint32_t meta = b->meta;
@@ -492,7 +491,7 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 		if (c != PROMOTED && src == s->ref)	/* a singleton repeated by its source */
 			s->count = c + (c < MAX_SINGLE);
 		else
-			add_more(f, b, (unsigned)w, k, src_hash, sensor, dport, dst, ts);
+			add_more(f, b, (unsigned)w, k, src, sensor, dport, dst, ts);
 		return;
 	}
 	/* the common case: a new tuple, most often evicting a singleton; no

@@ -55,10 +55,10 @@ struct ds_fp *ds_fp_create(uint32_t table_slots, uint32_t detail,
 			   unsigned n_sensors, unsigned hll_p);
 void ds_fp_free(struct ds_fp *f);
 
-/* Count one SYN.  hash = ds_fp_hash(key); src_hash = ds_hash_u32(src). */
+/* Count one SYN.  hash = ds_fp_hash(key).  The source's hash (for the
+ * promoted tuples' HLLs) is computed only when it is needed. */
 void ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
-	       uint32_t src, uint64_t src_hash, unsigned sensor, uint16_t dport,
-	       uint32_t dst, uint64_t ts);
+	       uint32_t src, unsigned sensor, uint16_t dport, uint32_t dst, uint64_t ts);
 
 static inline uint64_t
 ds_fp_hash(const struct ds_fp_key *k)

@@ -17,6 +17,61 @@
 #include "ds_mem.h"
 #include "ds_set.h"
 
+/*
+ * The source cache.  Most per-source updates are idempotent within a set:
+ * adding a source to an HLL or offering it to a bottom-K sample a second
+ * time changes nothing.  Darknet sources send many packets each (a scanner
+ * sweeping a sensor sends one per address), so the burst path remembers, per
+ * (sensor, source), which of those updates it already made in this set and
+ * skips them; the one additive per-source structure, the top-sources table,
+ * gets the packets of a remembered source as one pending count (with the
+ * times of the first and last) written on eviction or by ds_set_flush(), so
+ * that a source enters the table with all its packets at once.  Two-way buckets of one cache
+ * line, a new entry goes to way 0 and pushes way 0 to way 1.  Sources with
+ * a hygiene finding are never remembered (their counters are per packet).
+ *
+ * When most sources are not in the cache (many sensors and few packets per
+ * sensor and source) probing it costs more than it saves: after a window of
+ * SRCC_WINDOW scans with less than half hits the set counts the next
+ * SRCC_DIRECT scans without it (every per-source update, as if each were
+ * new), then tries again.  Entries stay valid meanwhile: what they say was
+ * done was done, and their pending packets are still pending.
+ */
+#define SRCC_BUCKETS 4096		/* 256 KiB per set */
+#define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
+#define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
+
+struct srcc_entry {
+	uint32_t src;
+	uint16_t sensor1;		/* sensor + 1; 0 = empty */
+	uint16_t watch;			/* bit i: watched slot i has the source */
+	uint32_t pending;		/* packets not yet in top_src */
+	uint8_t done;			/* DONE_* */
+	uint8_t ptools;			/* tool flags of the pending packets */
+	uint16_t pad;
+	uint64_t first;			/* times of the first and last pending packet */
+	uint64_t last;
+};
+
+struct ds_set_srcc {
+	struct srcc_entry e[2];
+};
+
+enum {
+	DONE_EXCL = 1 << 0,		/* in src_excl */
+	DONE_TOOL0 = 1 << 1,		/* << t: in tool_src of tool t */
+};
+
+/* What a packet still has to do in the per-source pass. */
+enum {
+	NEED_NEW = 1 << 0,		/* src HLL, overlap sample */
+	NEED_EXCL = 1 << 1,		/* src_excl */
+	NEED_TOOL0 = 1 << 2,		/* << t: tool_src of tool t */
+	NEED_WATCH = 1 << 5,		/* watch HLL and sample of its slot */
+	NEED_VICTIM = 1 << 6,		/* flush the entry it evicted */
+	NEED_TOPK = 1 << 7,		/* top sources + 1 (not cached) */
+};
+
 static const char *const tool_names[DS_TOOL__N] = { "mirai", "zmap", "masscan" };
 
 const char *
@@ -136,6 +191,10 @@ ds_set_create(const struct ds_conf *c)
 	    !s->victims || !s->tool_src || !s->watch_src || !s->overlap ||
 	    !s->watch_overlap || !s->top_src || !s->top_victims || !s->fp)
 		goto fail;
+	s->srcc_mask = SRCC_BUCKETS - 1;
+	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
+	if (!s->srcc)
+		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
 	s->top_victims_b = ds_topk_buckets(s->top_victims);
@@ -177,6 +236,7 @@ ds_set_free(struct ds_set *s)
 	ds_topk_free(s->top_src);
 	ds_topk_free(s->top_victims);
 	ds_fp_free(s->fp);
+	free(s->srcc);
 	free(s);
 }
 
@@ -210,6 +270,9 @@ ds_set_clear(struct ds_set *s)
 	ds_topk_clear(s->top_src);
 	ds_topk_clear(s->top_victims);
 	ds_fp_clear(s->fp);
+	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
+	s->srcc_hits = s->srcc_misses = 0;
+	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
 
 int
@@ -280,6 +343,37 @@ ds_set_sensor_lpm(const struct ds_conf *c)
 	return l;
 }
 
+static inline uint32_t
+srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
+{
+	uint64_t h = ((uint64_t)src << 16 | sensor) * 0x9e3779b97f4a7c15ULL;
+
+	return (uint32_t)(h >> 40) & s->srcc_mask;
+}
+
+static void
+srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
+{
+	unsigned sn = e->sensor1 - 1u;
+
+	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src,
+		      ds_hash_u32(e->src) ^ sn, e->pending, e->ptools, e->first, e->last);
+	e->pending = 0;
+	e->ptools = 0;
+}
+
+void
+ds_set_flush(struct ds_set *s)
+{
+	uint32_t b;
+	unsigned w;
+
+	for (b = 0; b <= s->srcc_mask; b++)
+		for (w = 0; w < 2; w++)
+			if (s->srcc[b].e[w].pending)
+				srcc_flush_entry(s, &s->srcc[b].e[w]);
+}
+
 /* Stage-one result for one packet. */
 struct stage {
 	uint64_t src_hash;
@@ -288,35 +382,9 @@ struct stage {
 	int32_t sensor;		/* -1: none */
 	uint16_t cls;		/* global class */
 	uint16_t tools;		/* ds_set_tool_of(), scans only */
+	uint32_t bucket;	/* source cache bucket, scans only */
+	uint32_t hyg;		/* ds_hygiene(), scans counted directly only */
 };
-
-/* Second stage, part one: the counters and the small per-sensor sketches
- * (count-min, HLLs), which stay in L2 and were prefetched by stage one. */
-static inline void
-count_scan(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
-{
-	struct ds_sensor_stats *ss = &s->sensor[st->sensor];
-	unsigned sn = (unsigned)st->sensor, n = s->n_sensors;
-	unsigned tools = st->tools, slot = s->watch_slot[p->dport];
-	unsigned t;
-
-	ds_cm_add(s->ports[sn], st->port_hash, 1);
-	ds_hll_add(s->src[sn], st->src_hash);
-	if (s->excluded[p->dport])
-		ss->syn_excluded++;
-	else
-		ds_hll_add(s->src_excl[sn], st->src_hash);
-	if (slot) {
-		slot--;
-		ss->watch_packets[slot]++;
-		ds_hll_add(s->watch_src[slot * n + sn], st->src_hash);
-	}
-	for (t = 0; tools; t++, tools >>= 1)
-		if (tools & 1) {
-			ss->tool_packets[t]++;
-			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
-		}
-}
 
 static inline void
 count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
@@ -329,10 +397,8 @@ count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *
 
 static inline void
 stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
-	  struct stage *st)
+	  struct stage *st, int direct)
 {
-	unsigned h;
-
 	st->sensor = -1;
 	st->cls = p->cls;
 	if (p->cls > DS_CLASS_FRAGMENT)
@@ -343,23 +409,23 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 			st->cls = DS_SET_OUTSIDE;
 		return;
 	}
-	if (p->cls != DS_CLASS_SCAN && p->cls != DS_CLASS_BACKSCATTER)
-		return;
-	st->src_hash = ds_hash_u32(p->src);
 	if (p->cls == DS_CLASS_BACKSCATTER) {
+		st->src_hash = ds_hash_u32(p->src);
 		ds_hll_prefetch(s->victims[st->sensor], st->src_hash);
 		return;
 	}
-	h = ds_hygiene(p->src, p->dst);
-	if (h) {
-		s->hygiene[h]++;
-		s->sensor[st->sensor].hygiene[h]++;
-		if (s->conf->hygiene_exclude) {
-			st->cls = DS_SET_HYGIENE;
-			return;
-		}
+	if (p->cls != DS_CLASS_SCAN)
+		return;
+	if (direct) {
+		st->hyg = ds_hygiene(p->src, p->dst);
+		st->src_hash = ds_hash_u32(p->src);
+		ds_hll_prefetch(s->src[st->sensor], st->src_hash);
+		ds_hll_prefetch(s->src_excl[st->sensor], st->src_hash);
+	} else {
+		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
+		__builtin_prefetch(&s->srcc[st->bucket], 1);
 	}
-	st->tools = ds_set_tool_of(p);
+	st->tools = (uint16_t)ds_set_tool_of(p);
 	{
 		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
 
@@ -368,27 +434,129 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	}
 	st->port_hash = ds_cm_port_hash(p->dport);
 	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
-	ds_hll_prefetch(s->src[st->sensor], st->src_hash);
-	ds_hll_prefetch(s->src_excl[st->sensor], st->src_hash);
+}
+
+/* The cache entry of a scan's (sensor, source), or NULL. */
+static inline struct srcc_entry *
+srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
+{
+	struct ds_set_srcc *b = &s->srcc[st->bucket];
+	uint16_t sensor1 = (uint16_t)(st->sensor + 1);
+
+	if (b->e[0].src == p->src && b->e[0].sensor1 == sensor1)
+		return &b->e[0];
+	if (b->e[1].src == p->src && b->e[1].sensor1 == sensor1)
+		return &b->e[1];
+	return NULL;
+}
+
+/* Another scan of cached entry e: what the per-source pass still has to
+ * do for it (NEED_*). */
+static inline unsigned
+srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot,
+	 unsigned excl, uint64_t ts)
+{
+	unsigned tools = st->tools, need = 0, todo;
+
+	s->srcc_hits++;
+	if (__builtin_expect(e->pending == UINT32_MAX, 0))
+		srcc_flush_entry(s, e);
+	if (e->pending++ == 0)
+		e->first = ts;
+	e->ptools |= (uint8_t)tools;
+	e->last = ts;
+	if (!excl && !(e->done & DONE_EXCL)) {
+		e->done |= DONE_EXCL;
+		need |= NEED_EXCL;
+	}
+	todo = tools & ~((unsigned)e->done / DONE_TOOL0);
+	if (todo) {
+		e->done |= (uint8_t)(todo * DONE_TOOL0);
+		need |= todo * NEED_TOOL0;
+	}
+	if (slot && !(e->watch & (1u << (slot - 1)))) {
+		e->watch |= (uint16_t)(1u << (slot - 1));
+		need |= NEED_WATCH;
+	}
+	if (need)
+		st->src_hash = ds_hash_u32(e->src);
+	return need;
+}
+
+/* A clean source not in the cache: enter it in way 0 (way 0 moves to way
+ * 1; a way-1 entry with pending packets is copied to *victim and
+ * NEED_VICTIM set) and return every per-source update. */
+static inline unsigned
+srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned slot,
+	    unsigned excl, uint64_t ts, struct srcc_entry *victim)
+{
+	struct ds_set_srcc *b = &s->srcc[st->bucket];
+	unsigned tools = st->tools, need = NEED_NEW;
+	struct srcc_entry *e = &b->e[0];
+
+	s->srcc_misses++;
+	st->src_hash = ds_hash_u32(p->src);
+	if (b->e[1].pending) {
+		*victim = b->e[1];
+		need |= NEED_VICTIM;
+	}
+	b->e[1] = b->e[0];
+	e->src = p->src;
+	e->sensor1 = (uint16_t)(st->sensor + 1);
+	e->pending = 1;
+	e->ptools = (uint8_t)tools;
+	e->first = e->last = ts;
+	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0);
+	e->watch = (uint16_t)(slot ? 1u << (slot - 1) : 0);
+	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
+}
+
+/* The per-source HLL updates of one scan (need: NEED_*); the samples and
+ * the top-sources table have passes of their own. */
+static inline void
+per_source_hlls(struct ds_set *s, const struct ds_pkt *p, const struct stage *st,
+		unsigned need)
+{
+	unsigned sn = (unsigned)st->sensor, n = s->n_sensors, t;
+
+	if (need & NEED_NEW)
+		ds_hll_add(s->src[sn], st->src_hash);
+	if (need & NEED_EXCL)
+		ds_hll_add(s->src_excl[sn], st->src_hash);
+	for (t = 0; t < DS_TOOL__N; t++)
+		if (need & (NEED_TOOL0 << t))
+			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
+	if (need & NEED_WATCH)
+		ds_hll_add(s->watch_src[(s->watch_slot[p->dport] - 1u) * n + sn], st->src_hash);
+}
+
+/* Warm the top-sources bucket a new source will write. */
+static inline void
+per_source_prefetch(struct ds_set *s, const struct stage *st, unsigned need)
+{
+	if (need & NEED_TOPK)
+		s->touch += ds_topk_touch(s->top_src_b, st->src_hash ^ (unsigned)st->sensor);
 }
 
 /*
- * The second stage runs as separate passes over the chunk, one per kind of
- * structure: counters and per-sensor sketches; the bottom-K samples; the
- * top-K tables; the fingerprint table.  Each structure still sees its
- * packets in arrival order with the same arguments, and the structures are
- * independent of one another, so the result is the same as updating all of
- * them packet by packet; but back-to-back updates of one large table (the
- * fingerprint table and the samples miss L2 on nearly every packet) let the
- * CPU overlap their cache and TLB misses instead of serialising one miss
- * per packet behind all the other work.
+ * A burst is processed in chunks of 64 packets, in passes: stage one
+ * (sensor, hashes, prefetches); the counters, count-min and the source
+ * cache; the per-source updates the cache could not skip, with their own
+ * prefetch pass; the backscatter tables; the fingerprint table.  Each
+ * structure still sees its packets in arrival order, and the structures
+ * are independent of one another, so the result is that of updating them
+ * packet by packet; but back-to-back updates of one large table let the
+ * CPU overlap their cache misses instead of serialising one miss per
+ * packet behind all the other work.
  */
 void
 ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
 	     unsigned n, uint64_t ts)
 {
 	struct stage st[64];
-	uint8_t scan[64], bs[64];
+	struct srcc_entry victim[64];
+	uint8_t scan[64], bs[64], work[64], need[64];
+	const int hyg_excl = s->conf->hygiene_exclude;
 	unsigned i, base;
 
 	if (n == 0)
@@ -398,62 +566,126 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	if (ts > s->last_ts)
 		s->last_ts = ts;
 	for (base = 0; base < n; base += 64) {
-		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, j;
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, j;
 		const struct ds_pkt *p = pkts + base;
+		const int direct = s->srcc_direct != 0;
+		uint64_t hits = s->srcc_hits;
 
 		for (i = 0; i < m; i++)
-			stage_one(s, lpm, &p[i], &st[i]);
+			stage_one(s, lpm, &p[i], &st[i], direct);
 		for (i = 0; i < m; i++) {
-			s->classes[st[i].cls]++;
-			s->vlan_tagged += p[i].vlans != 0;
-			if (st[i].cls == DS_CLASS_MALFORMED)
-				s->malformed[p[i].reason]++;
-			if (st[i].sensor < 0)
+			const struct ds_pkt *q = &p[i];
+			struct stage *t = &st[i];
+			struct ds_sensor_stats *ss;
+			struct srcc_entry *e;
+			unsigned slot, excl, tl, k, w;
+
+			s->vlan_tagged += q->vlans != 0;
+			if (t->cls == DS_CLASS_MALFORMED)
+				s->malformed[q->reason]++;
+			if (t->sensor < 0) {
+				s->classes[t->cls]++;
 				continue;
-			s->sensor[st[i].sensor].cls[st[i].cls]++;
-			if (st[i].cls == DS_CLASS_SCAN) {
-				count_scan(s, &p[i], &st[i]);
-				scan[ns++] = (uint8_t)i;
-			} else if (st[i].cls == DS_CLASS_BACKSCATTER) {
-				count_backscatter(s, &p[i], &st[i]);
+			}
+			ss = &s->sensor[t->sensor];
+			if (t->cls == DS_CLASS_BACKSCATTER) {
+				s->classes[t->cls]++;
+				ss->cls[t->cls]++;
+				count_backscatter(s, q, t);
 				bs[nb++] = (uint8_t)i;
+				continue;
 			}
-		}
-		{
-			uint64_t touch = 0;
-
-			for (j = 0; j < ns; j++) {
-				const struct stage *t = &st[scan[j]];
-
-				touch += ds_fp_touch(s->fp_slots, t->fp_hash);
-				touch += ds_topk_touch(s->top_src_b,
-						       t->src_hash ^ (unsigned)t->sensor);
+			if (t->cls != DS_CLASS_SCAN) {
+				s->classes[t->cls]++;
+				ss->cls[t->cls]++;
+				continue;
 			}
-			for (j = 0; j < nb; j++) {
-				const struct stage *t = &st[bs[j]];
+			slot = s->watch_slot[q->dport];
+			excl = s->excluded[q->dport];
+			e = direct ? NULL : srcc_find(s, q, t);
+			if (!e || __builtin_expect(q->src == q->dst, 0)) {
+				/* not in the cache (or src == dst): hygiene first */
+				unsigned h = direct ? t->hyg : ds_hygiene(q->src, q->dst);
 
-				touch += ds_topk_touch(s->top_victims_b,
-						       t->src_hash ^ (unsigned)t->sensor);
+				if (h) {
+					s->hygiene[h]++;
+					ss->hygiene[h]++;
+					if (hyg_excl) {
+						s->classes[DS_SET_HYGIENE]++;
+						ss->cls[DS_SET_HYGIENE]++;
+						continue;
+					}
+				}
+				if (h || direct) {
+					/* every per-source update, not cached */
+					if (!direct)
+						t->src_hash = ds_hash_u32(q->src);
+					k = NEED_NEW | NEED_TOPK | (excl ? 0 : NEED_EXCL) |
+					    t->tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
+					goto counted;
+				}
 			}
-			s->touch = touch;
-		}
-		for (j = 0; j < ns; j++) {
-			const struct ds_pkt *q = &p[scan[j]];
-			const struct stage *t = &st[scan[j]];
-			unsigned slot = s->watch_slot[q->dport];
-
-			ds_bk_add(s->overlap, q->src, t->src_hash, (unsigned)t->sensor);
+			k = e ? srcc_hit(s, e, t, slot, excl, ts) :
+				srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
+counted:
+			s->classes[DS_CLASS_SCAN]++;
+			ss->cls[DS_CLASS_SCAN]++;
+			ds_cm_add(s->ports[t->sensor], t->port_hash, 1);
+			if (excl)
+				ss->syn_excluded++;
 			if (slot)
-				ds_bk_add(s->watch_overlap[slot - 1], q->src, t->src_hash,
-					  (unsigned)t->sensor);
+				ss->watch_packets[slot - 1]++;
+			for (tl = t->tools, w = 0; tl; w++, tl >>= 1)
+				if (tl & 1)
+					ss->tool_packets[w]++;
+			scan[ns++] = (uint8_t)i;
+			if (k) {
+				per_source_hlls(s, q, t, k);
+				work[nw] = (uint8_t)i;
+				need[nw++] = (uint8_t)k;
+			}
 		}
-		for (j = 0; j < ns; j++) {
-			const struct ds_pkt *q = &p[scan[j]];
-			const struct stage *t = &st[scan[j]];
+		if (direct) {
+			s->srcc_direct = s->srcc_direct > ns ? s->srcc_direct - ns : 0;
+		} else {
+			s->srcc_win_scans += ns;
+			s->srcc_win_hits += s->srcc_hits - hits;
+			if (s->srcc_win_scans >= SRCC_WINDOW) {
+				/* below half hits, probing costs more than it saves */
+				if (2 * s->srcc_win_hits < s->srcc_win_scans)
+					s->srcc_direct = SRCC_DIRECT;
+				s->srcc_win_scans = s->srcc_win_hits = 0;
+			}
+		}
+		for (j = 0; j < nw; j++)
+			per_source_prefetch(s, &st[work[j]], need[j]);
+		for (j = 0; j < nb; j++) {
+			const struct stage *t = &st[bs[j]];
+
+			s->touch += ds_topk_touch(s->top_victims_b, t->src_hash ^ (unsigned)t->sensor);
+		}
+		for (j = 0; j < ns; j++)
+			s->touch += ds_fp_touch(s->fp_slots, st[scan[j]].fp_hash);
+		for (j = 0; j < nw; j++) {
+			const struct ds_pkt *q = &p[work[j]];
+			const struct stage *t = &st[work[j]];
+
+			if (need[j] & NEED_NEW)
+				ds_bk_add(s->overlap, q->src, t->src_hash, (unsigned)t->sensor);
+			if (need[j] & NEED_WATCH)
+				ds_bk_add(s->watch_overlap[s->watch_slot[q->dport] - 1], q->src,
+					  t->src_hash, (unsigned)t->sensor);
+		}
+		for (j = 0; j < nw; j++) {
+			const struct ds_pkt *q = &p[work[j]];
+			const struct stage *t = &st[work[j]];
 			unsigned sn = (unsigned)t->sensor;
 
-			ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | q->src,
-				    t->src_hash ^ sn, t->tools, ts);
+			if (need[j] & NEED_TOPK)
+				ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | q->src,
+					    t->src_hash ^ sn, t->tools, ts);
+			if (need[j] & NEED_VICTIM)
+				srcc_flush_entry(s, &victim[j]);
 		}
 		for (j = 0; j < nb; j++) {
 			const struct ds_pkt *q = &p[bs[j]];
@@ -468,8 +700,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			const struct stage *t = &st[scan[j]];
 			struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
 
-			ds_fp_add(s->fp, &fk, t->fp_hash, q->src, t->src_hash,
-				  (unsigned)t->sensor, q->dport, q->dst, ts);
+			ds_fp_add(s->fp, &fk, t->fp_hash, q->src, (unsigned)t->sensor, q->dport, q->dst, ts);
 		}
 	}
 }
@@ -486,13 +717,14 @@ merge_hlls(struct ds_hll **d, struct ds_hll *const *sr, unsigned n)
 }
 
 int
-ds_set_merge(struct ds_set *d, const struct ds_set *s)
+ds_set_merge(struct ds_set *d, struct ds_set *s)
 {
 	unsigned n = d->n_sensors, i, j;
 	int rc = 0;
 
-	if (s->n_sensors != n)
+	if (s->n_sensors != n || d == s)
 		return -EINVAL;
+	ds_set_flush(s);
 	if (s->first_ts && (!d->first_ts || s->first_ts < d->first_ts))
 		d->first_ts = s->first_ts;
 	if (s->last_ts > d->last_ts)
@@ -571,5 +803,6 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc);
 	return b + n * sizeof(*s->sensor);
 }

@@ -82,6 +82,14 @@ struct ds_set {
 	struct ds_fp_slots fp_slots;
 	struct ds_topk_buckets top_src_b, top_victims_b;
 	uint64_t touch;
+	/* Source cache of the burst path (ds_set.c): which per-source
+	 * updates a (sensor, source) already had in this set, and its
+	 * top-sources packets not yet in top_src (see ds_set_flush). */
+	struct ds_set_srcc *srcc;
+	uint32_t srcc_mask;		/* buckets - 1 */
+	uint64_t srcc_hits, srcc_misses;
+	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
+	uint32_t srcc_direct;		/* scans left to count without it */
 
 	/* Watched ports in this set: slot i watches watch_port[i]. */
 	unsigned n_watch;
@@ -111,15 +119,23 @@ void ds_set_adopt_watch(struct ds_set *dst, const struct ds_set *src, unsigned n
 /* Make dst watch exactly what src watches (slots in the same order). */
 void ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src);
 
-/* Count n parsed packets received at time ts (ns since the epoch). */
+/* Count n parsed packets received at time ts (ns since the epoch).
+ * Packets of a (sensor, source) already seen in this set are counted in
+ * the top-sources table only when the set is flushed (ds_set_flush). */
 void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
 		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
 
-/* dst += src.  Both from the same conf.  Watched slots are append-only and
- * in the same order everywhere, so when src watches more ports than dst,
- * dst takes src's table first (a window over several periods keeps a port
- * that started to be watched during it).  0 or -EINVAL. */
-int ds_set_merge(struct ds_set *dst, const struct ds_set *src);
+/* Write the packets the burst path holds back into top_src.  Call before
+ * reading top_src or dumping a set that ds_set_burst() wrote;
+ * ds_set_merge() flushes its src itself. */
+void ds_set_flush(struct ds_set *s);
+
+/* dst += src (src is flushed first).  Both from the same conf.  Watched
+ * slots are append-only and in the same order everywhere, so when src
+ * watches more ports than dst, dst takes src's table first (a window over
+ * several periods keeps a port that started to be watched during it).
+ * 0 or -EINVAL. */
+int ds_set_merge(struct ds_set *dst, struct ds_set *src);
 
 /* Total packets counted (sum of classes). */
 uint64_t ds_set_packets(const struct ds_set *s);

@@ -267,6 +267,31 @@ ds_topk_fold(struct ds_topk_bucket *d, unsigned j, uint64_t count,
 		d->c[j].last = last;
 }
 
+void
+ds_topk_add_n(struct ds_topk *t, uint64_t key, uint64_t hash, uint64_t count,
+	      uint32_t flags, uint64_t first, uint64_t last)
+{
+	struct ds_topk_bucket *bk = &t->b[hash & t->bucket_mask];
+	unsigned m, i;
+
+	if (key == 0 || count == 0)
+		return;
+	if (count > DS_TOPK_COUNT_MAX)
+		count = DS_TOPK_COUNT_MAX;
+	m = ds_topk_match(bk, key);
+	if ((m & 0xff) != 0) {
+		ds_topk_fold(bk, (unsigned)__builtin_ctz(m), count, flags, first, last);
+		return;
+	}
+	if ((m >> 8) != 0) {
+		i = (unsigned)__builtin_ctz(m >> 8);
+	} else {
+		i = ds_topk_victim(bk);
+		t->evictions++;
+	}
+	ds_topk_set(bk, i, key, count, flags, first, last);
+}
+
 /* Merge one entry into bucket d of dst, by ds_topk_merge()'s rule. */
 static void
 ds_topk_merge_one(struct ds_topk *dst, struct ds_topk_bucket *d, uint64_t key,

@@ -34,6 +34,11 @@ void ds_topk_free(struct ds_topk *t);
  * reserved and ignored). */
 void ds_topk_add(struct ds_topk *t, uint64_t key, uint64_t hash,
 		 uint32_t flags, uint64_t ts);
+/* Count occurrences of key seen between first and last, by the same rule
+ * as that many ds_topk_add() calls in a row (a new key takes a free slot
+ * or the victim's, with its count).  count 0 is ignored. */
+void ds_topk_add_n(struct ds_topk *t, uint64_t key, uint64_t hash, uint64_t count,
+		   uint32_t flags, uint64_t first, uint64_t last);
 
 /* Warming the bucket ds_topk_add() will use, from a separate pass before
  * the adds: ds_topk_buckets() gives the bucket array (fixed for t's life)

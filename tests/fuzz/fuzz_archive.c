@@ -175,6 +175,7 @@ main(int argc, char **argv)
 			if (i % 16 == 15)
 				ds_set_burst(s, l, p, 16, 1388534400ull * 1000000000ull);
 		}
+		ds_set_flush(s);
 		s->period = 1388534400 / 3600;
 		if (ds_archive_write(s, 1388534400 + 3600 * (int64_t)k,
 				     1388534400 + 3600 * (int64_t)(k + 1), argv[1], err, sizeof(err)) != 0) {
