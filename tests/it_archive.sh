@@ -20,13 +20,16 @@ cat > "$T/compare.py" <<'PY'
 # SPDX-License-Identifier: BSD-3-Clause
 # Compare two darkscope reports (report.json) field by field, ignoring what
 # legitimately differs between a merge of periods and one long period: the
-# window and capture blocks, first/last-seen times, top-k eviction counts
-# and the order of equal-count backscatter victims (ties in a bounded table).
+# window and capture blocks, first/last-seen times, top-k eviction counts,
+# the fingerprint table's singleton evictions and skipped packets (the
+# burst path's source cache starts empty every period) and the order of
+# equal-count backscatter victims (ties in a bounded table).
 # Usage: archive_compare.py A.json B.json ; exit 0 when equal.
 import json, sys
 
 IGNORE = {"window", "capture", "generator", "source", "first_seen", "last_seen",
-          "top_sources_evictions", "top_victims", "appliance", "series"}
+          "top_sources_evictions", "top_victims", "appliance", "series",
+          "evictions", "skipped_packets"}
 
 def walk(a, b, path, out):
     if isinstance(a, dict) and isinstance(b, dict):

@@ -272,6 +272,7 @@ ds_archive_encode(const struct ds_set *s, int64_t start, int64_t end,
 	wb_u64(&w, s->vlan_tagged);
 	for (i = 0; i < n; i++)
 		put_stats(&w, &s->sensor[i]);
+	wb_u64(&w, s->fp_skipped);	/* appended: older archives end before it */
 	sec_end(&w, at);
 
 	at = sec_begin(&w, SEC_CM);
@@ -606,7 +607,7 @@ decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
 	struct ds_conf *own = NULL;
 	struct ds_set *s = NULL;
 	uint32_t v, crc, nsec, i, n, nw, watch_surge;
-	uint64_t flen, cm_bytes, hll_bytes;
+	uint64_t flen, cm_bytes, hll_bytes, counters_bytes;
 	int64_t start, end;
 	size_t off;
 	uint16_t wports[DS_CONF_MAX_WATCHED];
@@ -725,9 +726,10 @@ decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
 	cm_bytes = 2ull * n * (8 + ((4ull << own->cm_width_log2) * own->cm_depth));
 	hll_bytes = 3ull * n * (1ull << own->hll_p) +
 		    (uint64_t)n * (DS_TOOL__N + nw) * (1ull << own->watch_hll_p);
+	counters_bytes = 8 * (4 + DS_SET__NCLASS + DS_MAL__N + DS_HYG__N + 1) +
+			 (size_t)n * sizeof(struct ds_sensor_stats);
 	if (sec[SEC_CM].n != cm_bytes || sec[SEC_HLL].n != hll_bytes ||
-	    sec[SEC_COUNTERS].n != 8 * (4 + DS_SET__NCLASS + DS_MAL__N + DS_HYG__N + 1) +
-				   (size_t)n * sizeof(struct ds_sensor_stats)) {
+	    (sec[SEC_COUNTERS].n != counters_bytes && sec[SEC_COUNTERS].n != counters_bytes + 8)) {
 		seterr(err, errlen, "section sizes do not match the sketch parameters");
 		goto fail;
 	}
@@ -776,6 +778,7 @@ decode(const void *buf, size_t len, const struct ds_conf *conf, int64_t *startp,
 		s->vlan_tagged = rb_u64(r);
 		for (i = 0; i < n; i++)
 			get_stats(r, &s->sensor[i]);
+		s->fp_skipped = r->n - r->off >= 8 ? rb_u64(r) : 0;
 	}
 	{
 		struct rb *r = &sec[SEC_CM];
@@ -1110,6 +1113,7 @@ ds_archive_merge(struct ds_set *d, const struct ds_set *s, const uint16_t *map)
 	for (k = 0; k < DS_HYG__N; k++)
 		d->hygiene[k] += s->hygiene[k];
 	d->vlan_tagged += s->vlan_tagged;
+	d->fp_skipped += s->fp_skipped;
 	for (i = 0; i < n; i++) {
 		const struct ds_sensor_stats *a = &s->sensor[i];
 		struct ds_sensor_stats *b;

@@ -89,6 +89,8 @@ struct detail {
 	uint8_t first_match;
 };
 
+#define PROMOTED_TAGS (1u << 16)	/* bits of the promoted-triple filter */
+
 struct ds_fp {
 	uint32_t table_slots;	/* as configured (the dump header's figure) */
 	uint32_t n_buckets;
@@ -101,6 +103,7 @@ struct ds_fp {
 	uint64_t *sensor_packets;	/* n_detail * n_sensors */
 	uint8_t *regs;			/* n_detail * n_sensors * 2^p */
 	uint8_t *scratch;		/* 2^p, for unions */
+	uint64_t *promoted;		/* triple tags of promoted tuples */
 	uint64_t evictions;
 	uint64_t dropped;
 	uint64_t detail_full;
@@ -120,7 +123,7 @@ struct entry {
 struct ds_fp_slots
 ds_fp_slots(const struct ds_fp *f)
 {
-	struct ds_fp_slots v = { (const uint8_t *)f->buckets, f->n_buckets };
+	struct ds_fp_slots v = { (const uint8_t *)f->buckets, f->n_buckets, f->promoted };
 
 	return v;
 }
@@ -154,10 +157,11 @@ ds_fp_create(uint32_t table_slots, uint32_t detail, unsigned n_sensors, unsigned
 	f->sensor_packets = zalloc((size_t)detail * n_sensors * sizeof(uint64_t));
 	f->regs = zalloc((size_t)detail * n_sensors << hll_p);
 	f->scratch = zalloc((size_t)1 << hll_p);
-	if (!f->buckets || !f->details || !f->sensor_packets || !f->regs || !f->scratch)
+	f->promoted = zalloc(PROMOTED_TAGS / 8);
+	if (!f->buckets || !f->details || !f->sensor_packets || !f->regs || !f->scratch ||
+	    !f->promoted)
 		goto nomem;
-	ds_fp_clear(f);
-	return f;
+	return f;		/* zeroed: already clear */
 nomem:
 	ds_fp_free(f);
 	errno = ENOMEM;
@@ -174,6 +178,7 @@ ds_fp_free(struct ds_fp *f)
 	free(f->sensor_packets);
 	free(f->regs);
 	free(f->scratch);
+	free(f->promoted);
 	free(f);
 }
 
@@ -186,6 +191,7 @@ ds_fp_clear(struct ds_fp *f)
 	memset(f->regs, 0, (size_t)f->used_detail * f->n_sensors << f->hll_p);
 	f->used_detail = 0;
 	f->evictions = f->dropped = f->detail_full = 0;
+	memset(f->promoted, 0, PROMOTED_TAGS / 8);
 }
 
 static inline struct bucket *
@@ -273,7 +279,7 @@ attach(struct ds_fp *f, struct bucket *b, unsigned w, uint32_t d)
 {
 	struct slot *s = &b->s[w];
 	struct detail *dt = &f->details[d];
-	uint32_t m = way_get(b->meta, w);
+	uint32_t m = way_get(b->meta, w), tag;
 
 	dt->first_src = s->ref;
 	dt->first_dport = s->first_dport;
@@ -283,6 +289,8 @@ attach(struct ds_fp *f, struct bucket *b, unsigned w, uint32_t d)
 	s->count = PROMOTED;
 	s->ref = d;
 	b->meta = way_put(b->meta, w, 0);
+	tag = ds_fp_triple_tag(s->sport, s->ipid, s->win);
+	f->promoted[tag / 64] |= 1ULL << (tag % 64);
 }
 
 static inline int

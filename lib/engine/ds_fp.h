@@ -76,8 +76,28 @@ ds_fp_hash(const struct ds_fp_key *k)
 struct ds_fp_slots {
 	const uint8_t *base;
 	uint32_t n_buckets;
+	const uint64_t *promoted;	/* 2^16 bits: see ds_fp_triple_promoted */
 };
 struct ds_fp_slots ds_fp_slots(const struct ds_fp *f);
+
+/* A 16-bit tag of a tuple's fixed part (source port, IP ID, window), the
+ * part a fixed-header family shares.  The table keeps one bit per tag, set
+ * when a tuple with that tag is promoted: ds_fp_triple_promoted() says
+ * whether a packet's triple may belong to a promoted tuple (false
+ * positives at about the rate tags collide, no false negatives). */
+static inline uint32_t
+ds_fp_triple_tag(uint16_t sport, uint16_t ipid, uint16_t win)
+{
+	uint64_t x = (uint64_t)sport << 32 | (uint64_t)ipid << 16 | win;
+
+	return (uint32_t)((x * 0x9e3779b97f4a7c15ULL) >> 48);
+}
+
+static inline int
+ds_fp_triple_promoted(struct ds_fp_slots v, uint32_t tag)
+{
+	return (int)((v.promoted[tag >> 6] >> (tag & 63)) & 1);
+}
 
 /* Bucket of a tuple hash: 32 of its bits (12-43) scaled to [0, n_buckets)
  * by a multiply, so the bucket count need not be a power of two. */

@@ -36,6 +36,17 @@
  * SRCC_DIRECT scans without it (every per-source update, as if each were
  * new), then tries again.  Entries stay valid meanwhile: what they say was
  * done was done, and their pending packets are still pending.
+ *
+ * The cache also keeps the fingerprint table free of what cannot be a
+ * fixed-header fingerprint.  A bot running a hard-coded template sends the
+ * same (source port, IP ID, window) in every SYN (its family members differ
+ * only in the ISN); ZMap, Masscan, Mirai and OS stacks change the source
+ * port or the IP ID from one SYN to the next.  Once a (sensor, source) has
+ * changed its triple, its SYNs are not offered to the fingerprint table,
+ * unless the triple may belong to a tuple the table has promoted (a 2^16-bit
+ * filter; see ds_fp_triple_promoted), and fp_skipped counts them.  Every
+ * SYN of a source with a fixed triple is offered, and so is the first SYN
+ * of every source.
  */
 #define SRCC_BUCKETS 4096		/* 256 KiB per set */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
@@ -48,7 +59,7 @@ struct srcc_entry {
 	uint32_t pending;		/* packets not yet in top_src */
 	uint8_t done;			/* DONE_* */
 	uint8_t ptools;			/* tool flags of the pending packets */
-	uint16_t pad;
+	uint16_t triple;		/* ds_fp_triple_tag() of its last SYN */
 	uint64_t first;			/* times of the first and last pending packet */
 	uint64_t last;
 };
@@ -60,6 +71,7 @@ struct ds_set_srcc {
 enum {
 	DONE_EXCL = 1 << 0,		/* in src_excl */
 	DONE_TOOL0 = 1 << 1,		/* << t: in tool_src of tool t */
+	DONE_VARIES = 1 << 4,		/* its SYNs' (sport, IP ID, window) vary */
 };
 
 /* What a packet still has to do in the per-source pass. */
@@ -271,7 +283,7 @@ ds_set_clear(struct ds_set *s)
 	ds_topk_clear(s->top_victims);
 	ds_fp_clear(s->fp);
 	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
-	s->srcc_hits = s->srcc_misses = 0;
+	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
 	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
 
@@ -384,6 +396,7 @@ struct stage {
 	uint16_t tools;		/* ds_set_tool_of(), scans only */
 	uint32_t bucket;	/* source cache bucket, scans only */
 	uint32_t hyg;		/* ds_hygiene(), scans counted directly only */
+	uint32_t fp_skip;	/* not offered to the fingerprint table */
 };
 
 static inline void
@@ -430,8 +443,10 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
 
 		st->fp_hash = ds_fp_hash(&fk);
-		ds_fp_prefetch(s->fp_slots, st->fp_hash);
+		if (direct)	/* else once the cache said it is offered */
+			ds_fp_prefetch(s->fp_slots, st->fp_hash);
 	}
+	st->fp_skip = 0;
 	st->port_hash = ds_cm_port_hash(p->dport);
 	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
 }
@@ -483,6 +498,20 @@ srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot
 	return need;
 }
 
+/* Whether scan p of cached entry e skips the fingerprint table (see the
+ * source cache comment). */
+static inline int
+srcc_fp_skip(const struct ds_set *s, struct srcc_entry *e, const struct ds_pkt *p)
+{
+	uint32_t tag = ds_fp_triple_tag(p->sport, p->ipid, p->win);
+
+	if (tag != e->triple) {
+		e->triple = (uint16_t)tag;
+		e->done |= DONE_VARIES;
+	}
+	return (e->done & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
+}
+
 /* A clean source not in the cache: enter it in way 0 (way 0 moves to way
  * 1; a way-1 entry with pending packets is copied to *victim and
  * NEED_VICTIM set) and return every per-source update. */
@@ -506,6 +535,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	e->pending = 1;
 	e->ptools = (uint8_t)tools;
 	e->first = e->last = ts;
+	e->triple = (uint16_t)ds_fp_triple_tag(p->sport, p->ipid, p->win);
 	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0);
 	e->watch = (uint16_t)(slot ? 1u << (slot - 1) : 0);
 	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
@@ -555,7 +585,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 {
 	struct stage st[64];
 	struct srcc_entry victim[64];
-	uint8_t scan[64], bs[64], work[64], need[64];
+	uint8_t fp[64], bs[64], work[64], need[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
 	unsigned i, base;
 
@@ -566,7 +596,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	if (ts > s->last_ts)
 		s->last_ts = ts;
 	for (base = 0; base < n; base += 64) {
-		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, j;
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
 		uint64_t hits = s->srcc_hits;
@@ -625,8 +655,12 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 					goto counted;
 				}
 			}
-			k = e ? srcc_hit(s, e, t, slot, excl, ts) :
-				srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
+			if (e) {
+				k = srcc_hit(s, e, t, slot, excl, ts);
+				t->fp_skip = (uint32_t)srcc_fp_skip(s, e, q);
+			} else {
+				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
+			}
 counted:
 			s->classes[DS_CLASS_SCAN]++;
 			ss->cls[DS_CLASS_SCAN]++;
@@ -638,7 +672,14 @@ counted:
 			for (tl = t->tools, w = 0; tl; w++, tl >>= 1)
 				if (tl & 1)
 					ss->tool_packets[w]++;
-			scan[ns++] = (uint8_t)i;
+			ns++;
+			if (t->fp_skip) {
+				s->fp_skipped++;
+			} else {
+				if (!direct)
+					ds_fp_prefetch(s->fp_slots, t->fp_hash);
+				fp[nf++] = (uint8_t)i;
+			}
 			if (k) {
 				per_source_hlls(s, q, t, k);
 				work[nw] = (uint8_t)i;
@@ -664,8 +705,8 @@ counted:
 
 			s->touch += ds_topk_touch(s->top_victims_b, t->src_hash ^ (unsigned)t->sensor);
 		}
-		for (j = 0; j < ns; j++)
-			s->touch += ds_fp_touch(s->fp_slots, st[scan[j]].fp_hash);
+		for (j = 0; j < nf; j++)
+			s->touch += ds_fp_touch(s->fp_slots, st[fp[j]].fp_hash);
 		for (j = 0; j < nw; j++) {
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
@@ -695,9 +736,9 @@ counted:
 			ds_topk_add(s->top_victims, ((uint64_t)(sn + 1) << 32) | q->src,
 				    t->src_hash ^ sn, 0, ts);
 		}
-		for (j = 0; j < ns; j++) {
-			const struct ds_pkt *q = &p[scan[j]];
-			const struct stage *t = &st[scan[j]];
+		for (j = 0; j < nf; j++) {
+			const struct ds_pkt *q = &p[fp[j]];
+			const struct stage *t = &st[fp[j]];
 			struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
 
 			ds_fp_add(s->fp, &fk, t->fp_hash, q->src, (unsigned)t->sensor, q->dport, q->dst, ts);
@@ -737,6 +778,7 @@ ds_set_merge(struct ds_set *d, struct ds_set *s)
 	for (i = 0; i < DS_HYG__N; i++)
 		d->hygiene[i] += s->hygiene[i];
 	d->vlan_tagged += s->vlan_tagged;
+	d->fp_skipped += s->fp_skipped;
 	if (s->n_watch > d->n_watch)
 		ds_set_adopt_watch(d, s, s->n_watch, 0);
 	for (i = 0; i < s->n_watch; i++)

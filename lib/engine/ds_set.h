@@ -88,6 +88,7 @@ struct ds_set {
 	struct ds_set_srcc *srcc;
 	uint32_t srcc_mask;		/* buckets - 1 */
 	uint64_t srcc_hits, srcc_misses;
+	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
 	uint32_t srcc_direct;		/* scans left to count without it */
 

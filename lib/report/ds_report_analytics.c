@@ -386,9 +386,10 @@ fingerprints(json_t *r, struct ds_set *s, const struct ds_report_ctx *x, json_t 
 	}
 	json_object_set_new(r, "fingerprints", fps);
 	json_object_set_new(r, "families", fams);
-	json_object_set_new(r, "fingerprint_table", json_pack("{s:I, s:I, s:I, s:i}",
+	json_object_set_new(r, "fingerprint_table", json_pack("{s:I, s:I, s:I, s:I, s:i}",
 		"evictions", (json_int_t)ds_fp_evictions(s->fp),
 		"dropped_packets", (json_int_t)ds_fp_dropped(s->fp),
+		"skipped_packets", (json_int_t)s->fp_skipped,
 		"detail_full", (json_int_t)ds_fp_detail_full(s->fp),
 		"min_sources", (int)x->conf->fp_min_sources));
 	for (i = 0; i < fc.n; i++) {
