@@ -228,6 +228,7 @@ merge_equals_union(void)
 		ds_set_burst(one, l, &p, 1, 1000 + i);
 		ds_set_burst(w[ds_hash_u32(src) & 1], l, &p, 1, 1000 + i);
 	}
+	ds_set_flush(one);
 	CHECK(ds_set_merge(m, w[0]) == 0 && ds_set_merge(m, w[1]) == 0, "merge");
 	CHECK(memcmp(m->classes, one->classes, sizeof(one->classes)) == 0, "classes");
 	CHECK(memcmp(m->sensor, one->sensor, 2 * sizeof(*one->sensor)) == 0, "sensor counters");

@@ -26,8 +26,9 @@
  * skips them; the one additive per-source structure, the top-sources table,
  * gets the packets of a remembered source as one pending count (with the
  * times of the first and last) written on eviction or by ds_set_flush(), so
- * that a source enters the table with all its packets at once.  Two-way buckets of one cache
- * line, a new entry goes to way 0 and pushes way 0 to way 1.  Sources with
+ * that a source enters the table with all its packets at once (times kept to
+ * the second).  Three-way buckets of one cache line; a new entry goes to
+ * way 0 and pushes the others down, the last one out.  Sources with
  * a hygiene finding are never remembered (their counters are per packet).
  *
  * When most sources are not in the cache (many sensors and few packets per
@@ -48,30 +49,34 @@
  * SYN of a source with a fixed triple is offered, and so is the first SYN
  * of every source.
  */
-#define SRCC_BUCKETS 4096		/* 256 KiB per set */
+#define SRCC_BUCKETS 2048		/* 128 KiB per set */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
-struct srcc_entry {
+/* 21 bytes, three to a 64-byte bucket. */
+struct __attribute__((packed)) srcc_entry {
 	uint32_t src;
 	uint16_t sensor1;		/* sensor + 1; 0 = empty */
 	uint16_t watch;			/* bit i: watched slot i has the source */
-	uint32_t pending;		/* packets not yet in top_src */
-	uint8_t done;			/* DONE_* */
-	uint8_t ptools;			/* tool flags of the pending packets */
+	uint16_t pending;		/* packets not yet in top_src */
+	uint8_t done;			/* DONE_*, and the pending packets' tools */
 	uint16_t triple;		/* ds_fp_triple_tag() of its last SYN */
-	uint64_t first;			/* times of the first and last pending packet */
-	uint64_t last;
+	uint32_t first;			/* seconds of the first and last pending */
+	uint32_t last;
 };
 
+#define SRCC_WAYS 3
+
 struct ds_set_srcc {
-	struct srcc_entry e[2];
+	struct srcc_entry e[SRCC_WAYS];
+	uint8_t pad;
 };
 
 enum {
 	DONE_EXCL = 1 << 0,		/* in src_excl */
 	DONE_TOOL0 = 1 << 1,		/* << t: in tool_src of tool t */
 	DONE_VARIES = 1 << 4,		/* its SYNs' (sport, IP ID, window) vary */
+	PENDING_TOOL0 = 1 << 5,		/* << t: a pending packet had tool t */
 };
 
 /* What a packet still has to do in the per-source pass. */
@@ -83,6 +88,42 @@ enum {
 	NEED_VICTIM = 1 << 6,		/* flush the entry it evicted */
 	NEED_TOPK = 1 << 7,		/* top sources + 1 (not cached) */
 };
+
+/*
+ * The port cache.  Scan packets per (sensor, destination port) are summed
+ * in a direct-mapped table that stays in L1 (16 KiB) and added to the
+ * sensor's count-min sketch as one count when the entry is replaced or the
+ * set is flushed.  Count-min is linear, so the sketch ends up exactly as if
+ * every packet had been added, but a packet to a port seen recently touches
+ * one line instead of the sketch's four rows.  Like the source cache it is
+ * bypassed while the set counts without the source cache: with many
+ * sensors a (sensor, port) rarely repeats soon either.
+ */
+#define PC_ENTRIES 2048
+
+struct ds_set_pc {
+	uint16_t port;
+	uint16_t sensor1;		/* sensor + 1; 0 = empty */
+	uint32_t count;
+};
+
+static inline uint32_t
+pc_index(uint16_t port, unsigned sensor)
+{
+	return (((uint32_t)port << 16 | sensor) * 0x9e3779b1u) >> (32 - 11);
+}
+
+static inline int
+port_special(const struct ds_set *s, uint16_t port)
+{
+	return (int)((s->port_special[port / 64] >> (port % 64)) & 1);
+}
+
+static inline void
+mark_special(struct ds_set *s, uint16_t port)
+{
+	s->port_special[port / 64] |= 1ULL << (port % 64);
+}
 
 static const char *const tool_names[DS_TOOL__N] = { "mirai", "zmap", "masscan" };
 
@@ -205,7 +246,8 @@ ds_set_create(const struct ds_conf *c)
 		goto fail;
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
-	if (!s->srcc)
+	s->pcache = ds_mem_table(PC_ENTRIES * sizeof(*s->pcache));
+	if (!s->srcc || !s->pcache)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -215,8 +257,10 @@ ds_set_create(const struct ds_conf *c)
 			goto fail;
 	for (i = 0; i < c->n_watched; i++)
 		ds_set_watch(s, c->watched[i], 0);
-	for (i = 0; i < c->n_excluded; i++)
+	for (i = 0; i < c->n_excluded; i++) {
 		s->excluded[c->excluded[i]] = 1;
+		mark_special(s, c->excluded[i]);
+	}
 	return s;
 fail:
 	ds_set_free(s);
@@ -249,6 +293,7 @@ ds_set_free(struct ds_set *s)
 	ds_topk_free(s->top_victims);
 	ds_fp_free(s->fp);
 	free(s->srcc);
+	free(s->pcache);
 	free(s);
 }
 
@@ -283,6 +328,7 @@ ds_set_clear(struct ds_set *s)
 	ds_topk_clear(s->top_victims);
 	ds_fp_clear(s->fp);
 	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
+	memset(s->pcache, 0, PC_ENTRIES * sizeof(*s->pcache));
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
 	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
@@ -295,6 +341,7 @@ ds_set_watch(struct ds_set *s, uint16_t port, int surge)
 	if (s->n_watch == DS_CONF_MAX_WATCHED)
 		return -ENOSPC;
 	s->watch_port[s->n_watch] = port;
+	mark_special(s, port);
 	if (surge)
 		s->watch_surge |= 1u << s->n_watch;
 	s->watch_slot[port] = (uint8_t)++s->n_watch;
@@ -311,6 +358,7 @@ ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src)
 	for (i = 0; i < src->n_watch; i++) {
 		dst->watch_port[i] = src->watch_port[i];
 		dst->watch_slot[src->watch_port[i]] = (uint8_t)(i + 1);
+		mark_special(dst, src->watch_port[i]);
 	}
 	dst->n_watch = src->n_watch;
 	dst->watch_surge = src->watch_surge;
@@ -327,6 +375,7 @@ ds_set_adopt_watch(struct ds_set *dst, const struct ds_set *src, unsigned n, uin
 		dst->watch_since[i] = now;
 		dst->watch_surge |= src->watch_surge & (1u << i);
 		dst->watch_slot[src->watch_port[i]] = (uint8_t)(i + 1);
+		mark_special(dst, src->watch_port[i]);
 		dst->n_watch = i + 1;
 	}
 }
@@ -363,15 +412,18 @@ srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
 	return (uint32_t)(h >> 40) & s->srcc_mask;
 }
 
+#define NS_PER_S 1000000000ULL
+
 static void
 srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
 {
 	unsigned sn = e->sensor1 - 1u;
 
 	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src,
-		      ds_hash_u32(e->src) ^ sn, e->pending, e->ptools, e->first, e->last);
+		      ds_hash_u32(e->src) ^ sn, e->pending, (unsigned)e->done / PENDING_TOOL0,
+		      e->first * NS_PER_S, e->last * NS_PER_S);
 	e->pending = 0;
-	e->ptools = 0;
+	e->done &= PENDING_TOOL0 - 1;
 }
 
 void
@@ -381,16 +433,23 @@ ds_set_flush(struct ds_set *s)
 	unsigned w;
 
 	for (b = 0; b <= s->srcc_mask; b++)
-		for (w = 0; w < 2; w++)
+		for (w = 0; w < SRCC_WAYS; w++)
 			if (s->srcc[b].e[w].pending)
 				srcc_flush_entry(s, &s->srcc[b].e[w]);
+	for (b = 0; b < PC_ENTRIES; b++) {
+		struct ds_set_pc *pc = &s->pcache[b];
+
+		if (pc->count)
+			ds_cm_add(s->ports[pc->sensor1 - 1u], ds_cm_port_hash(pc->port), pc->count);
+		pc->count = 0;
+	}
 }
 
 /* Stage-one result for one packet. */
 struct stage {
 	uint64_t src_hash;
-	uint64_t port_hash;
 	uint64_t fp_hash;	/* ds_fp_hash(), scans only */
+	uint64_t port_hash;	/* ds_cm_port_hash(), scans counted directly only */
 	int32_t sensor;		/* -1: none */
 	uint16_t cls;		/* global class */
 	uint16_t tools;		/* ds_set_tool_of(), scans only */
@@ -439,16 +498,15 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
 	}
 	st->tools = (uint16_t)ds_set_tool_of(p);
-	{
+	if (direct) {	/* else once the cache said it is offered */
 		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
 
 		st->fp_hash = ds_fp_hash(&fk);
-		if (direct)	/* else once the cache said it is offered */
-			ds_fp_prefetch(s->fp_slots, st->fp_hash);
+		ds_fp_prefetch(s->fp_slots, st->fp_hash);
+		st->port_hash = ds_cm_port_hash(p->dport);
+		ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
 	}
 	st->fp_skip = 0;
-	st->port_hash = ds_cm_port_hash(p->dport);
-	ds_cm_prefetch(s->ports[st->sensor], st->port_hash);
 }
 
 /* The cache entry of a scan's (sensor, source), or NULL. */
@@ -457,11 +515,11 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
 	struct ds_set_srcc *b = &s->srcc[st->bucket];
 	uint16_t sensor1 = (uint16_t)(st->sensor + 1);
+	unsigned w;
 
-	if (b->e[0].src == p->src && b->e[0].sensor1 == sensor1)
-		return &b->e[0];
-	if (b->e[1].src == p->src && b->e[1].sensor1 == sensor1)
-		return &b->e[1];
+	for (w = 0; w < SRCC_WAYS; w++)
+		if (b->e[w].src == p->src && b->e[w].sensor1 == sensor1)
+			return &b->e[w];
 	return NULL;
 }
 
@@ -472,14 +530,15 @@ srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot
 	 unsigned excl, uint64_t ts)
 {
 	unsigned tools = st->tools, need = 0, todo;
+	uint32_t sec = (uint32_t)(ts / NS_PER_S);
 
 	s->srcc_hits++;
-	if (__builtin_expect(e->pending == UINT32_MAX, 0))
+	if (__builtin_expect(e->pending == UINT16_MAX, 0))
 		srcc_flush_entry(s, e);
 	if (e->pending++ == 0)
-		e->first = ts;
-	e->ptools |= (uint8_t)tools;
-	e->last = ts;
+		e->first = sec;
+	e->last = sec;
+	e->done |= (uint8_t)(tools * PENDING_TOOL0);
 	if (!excl && !(e->done & DONE_EXCL)) {
 		e->done |= DONE_EXCL;
 		need |= NEED_EXCL;
@@ -512,9 +571,9 @@ srcc_fp_skip(const struct ds_set *s, struct srcc_entry *e, const struct ds_pkt *
 	return (e->done & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
 }
 
-/* A clean source not in the cache: enter it in way 0 (way 0 moves to way
- * 1; a way-1 entry with pending packets is copied to *victim and
- * NEED_VICTIM set) and return every per-source update. */
+/* A clean source not in the cache: enter it in way 0 (the others move
+ * down one way; a last-way entry with pending packets is copied to
+ * *victim and NEED_VICTIM set) and return every per-source update. */
 static inline unsigned
 srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned slot,
 	    unsigned excl, uint64_t ts, struct srcc_entry *victim)
@@ -525,18 +584,17 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 
 	s->srcc_misses++;
 	st->src_hash = ds_hash_u32(p->src);
-	if (b->e[1].pending) {
-		*victim = b->e[1];
+	if (b->e[SRCC_WAYS - 1].pending) {
+		*victim = b->e[SRCC_WAYS - 1];
 		need |= NEED_VICTIM;
 	}
-	b->e[1] = b->e[0];
+	memmove(&b->e[1], &b->e[0], (SRCC_WAYS - 1) * sizeof(b->e[0]));
 	e->src = p->src;
 	e->sensor1 = (uint16_t)(st->sensor + 1);
 	e->pending = 1;
-	e->ptools = (uint8_t)tools;
-	e->first = e->last = ts;
+	e->first = e->last = (uint32_t)(ts / NS_PER_S);
 	e->triple = (uint16_t)ds_fp_triple_tag(p->sport, p->ipid, p->win);
-	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0);
+	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0 | tools * PENDING_TOOL0);
 	e->watch = (uint16_t)(slot ? 1u << (slot - 1) : 0);
 	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
 }
@@ -586,6 +644,8 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	struct stage st[64];
 	struct srcc_entry victim[64];
 	uint8_t fp[64], bs[64], work[64], need[64];
+	struct ds_set_pc cmv[64];		/* port cache entries replaced */
+	uint64_t cmh[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
 	unsigned i, base;
 
@@ -596,7 +656,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	if (ts > s->last_ts)
 		s->last_ts = ts;
 	for (base = 0; base < n; base += 64) {
-		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, j;
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, ncm = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
 		uint64_t hits = s->srcc_hits;
@@ -630,8 +690,11 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				ss->cls[t->cls]++;
 				continue;
 			}
-			slot = s->watch_slot[q->dport];
-			excl = s->excluded[q->dport];
+			slot = excl = 0;
+			if (port_special(s, q->dport)) {
+				slot = s->watch_slot[q->dport];
+				excl = s->excluded[q->dport];
+			}
 			e = direct ? NULL : srcc_find(s, q, t);
 			if (!e || __builtin_expect(q->src == q->dst, 0)) {
 				/* not in the cache (or src == dst): hygiene first */
@@ -664,7 +727,21 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 counted:
 			s->classes[DS_CLASS_SCAN]++;
 			ss->cls[DS_CLASS_SCAN]++;
-			ds_cm_add(s->ports[t->sensor], t->port_hash, 1);
+			if (direct) {
+				ds_cm_add(s->ports[t->sensor], t->port_hash, 1);
+			} else {
+				struct ds_set_pc *pc = &s->pcache[pc_index(q->dport, (unsigned)t->sensor)];
+
+				if (pc->port == q->dport && pc->sensor1 == (uint16_t)(t->sensor + 1)) {
+					pc->count++;
+				} else {
+					if (pc->count)
+						cmv[ncm++] = *pc;
+					pc->port = q->dport;
+					pc->sensor1 = (uint16_t)(t->sensor + 1);
+					pc->count = 1;
+				}
+			}
 			if (excl)
 				ss->syn_excluded++;
 			if (slot)
@@ -676,8 +753,12 @@ counted:
 			if (t->fp_skip) {
 				s->fp_skipped++;
 			} else {
-				if (!direct)
+				if (!direct) {
+					struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
+
+					t->fp_hash = ds_fp_hash(&fk);
 					ds_fp_prefetch(s->fp_slots, t->fp_hash);
+				}
 				fp[nf++] = (uint8_t)i;
 			}
 			if (k) {
@@ -698,6 +779,10 @@ counted:
 				s->srcc_win_scans = s->srcc_win_hits = 0;
 			}
 		}
+		for (j = 0; j < ncm; j++) {
+			cmh[j] = ds_cm_port_hash(cmv[j].port);
+			ds_cm_prefetch(s->ports[cmv[j].sensor1 - 1u], cmh[j]);
+		}
 		for (j = 0; j < nw; j++)
 			per_source_prefetch(s, &st[work[j]], need[j]);
 		for (j = 0; j < nb; j++) {
@@ -707,6 +792,8 @@ counted:
 		}
 		for (j = 0; j < nf; j++)
 			s->touch += ds_fp_touch(s->fp_slots, st[fp[j]].fp_hash);
+		for (j = 0; j < ncm; j++)
+			ds_cm_add(s->ports[cmv[j].sensor1 - 1u], cmh[j], cmv[j].count);
 		for (j = 0; j < nw; j++) {
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
@@ -845,6 +932,6 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
-	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc);
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + PC_ENTRIES * sizeof(*s->pcache);
 	return b + n * sizeof(*s->sensor);
 }

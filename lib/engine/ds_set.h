@@ -89,6 +89,10 @@ struct ds_set {
 	uint32_t srcc_mask;		/* buckets - 1 */
 	uint64_t srcc_hits, srcc_misses;
 	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
+	/* Port cache of the burst path: scan packets per (sensor, port) not
+	 * yet added to the count-min sketches (see ds_set_flush). */
+	struct ds_set_pc *pcache;
+	uint64_t port_special[65536 / 64];	/* bit: watched or excluded */
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
 	uint32_t srcc_direct;		/* scans left to count without it */
 
@@ -126,9 +130,9 @@ void ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src);
 void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
 		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
 
-/* Write the packets the burst path holds back into top_src.  Call before
- * reading top_src or dumping a set that ds_set_burst() wrote;
- * ds_set_merge() flushes its src itself. */
+/* Write the packets the burst path holds back into the top-sources table
+ * and the count-min sketches.  Call before reading those or dumping a set
+ * that ds_set_burst() wrote; ds_set_merge() flushes its src itself. */
 void ds_set_flush(struct ds_set *s);
 
 /* dst += src (src is flushed first).  Both from the same conf.  Watched
