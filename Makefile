@@ -76,7 +76,7 @@ $(BUILD)/libds.a: $(LIB_OBJ)
 $(BUILD)/darkscope: $(wildcard app/darkscope/*.c app/darkscope/*.h) $(BUILD)/libds.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(DPDK_CFLAGS) $(LIB_CFLAGS) -Iapp/darkscope \
-	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
+	  $(filter %.c,$^) $(BUILD)/libds.a $(DPDK_LIBS) $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
 
 # darkgen is independent of lib/ on purpose (it checks darkscope): no libds.a.
 $(BUILD)/darkgen: $(wildcard app/darkgen/*.c app/darkgen/*.h)

@@ -17,8 +17,8 @@ echo "== darkgen: paper2014 scenario at scale $SCALE -> $SCEN"
 pcap=$(ls "$SCEN"/*.pcap | head -n 1)
 echo "== GeoIP test database (MaxMind writer, flat country_code schema) -> $SCEN/geo-flat.mmdb"
 perl tools/mkgeo.pl --schema flat --out "$SCEN/geo-flat.mmdb" "$SCEN/sources.tsv"
-echo "== darkscope --pcap $pcap -c config/darkscope.conf"
-"$BUILD/darkscope" --pcap "$pcap" -c config/darkscope.conf -o "$OUT/reports" -a "$OUT/archive" \
+echo "== darkscope --pcap-pmd $pcap -c config/darkscope.conf"
+"$BUILD/darkscope" --pcap-pmd "$pcap" -c config/darkscope.conf -o "$OUT/reports" -a "$OUT/archive" \
 	-g "$SCEN/geo-flat.mmdb"
 echo "== darkscope-report: the whole window from the archive, monthly series, HTML"
 "$BUILD/darkscope-report" --from 2014-01-01 --to 2014-08-01 --series month \

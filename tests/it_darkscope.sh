@@ -22,9 +22,18 @@ echo "-- daily periods, one worker"
 "$BUILD/darkscope" --pcap "$pcap" -c "$T/ds.conf" -o "$T/daily" -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/daily"
 
-echo "-- one period, two queues, two workers"
+echo "-- daily periods through DPDK (pcap PMD, one worker lcore)"
+"$BUILD/darkscope" --pcap-pmd "$pcap" -c "$T/ds.conf" -o "$T/daily-pmd" -q
+python3 tests/check_report.py totals "$T/scen/truth.json" "$T/daily-pmd"
+
+echo "-- one period, two queues, two workers (DPDK)"
 python3 tests/pcapsplit.py "$pcap" 2 "$T/q"
 # one period spanning 1970 .. 2014-08-01 (a multiple of a day)
-"$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -p $((16283 * 86400)) -q
+"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one"
+
+echo "-- one period, the same two files read without DPDK (merged by time)"
+"$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one-read" -p $((16283 * 86400)) -q
+python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one-read"
+python3 tests/check_report.py full "$T/scen/truth.json" "$T/one-read"

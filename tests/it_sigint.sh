@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# SIGINT in the middle of an offline replay with two workers: darkscope must
+# SIGINT in the middle of an offline replay with two workers (--pcap-pmd,
+# the DPDK path; --pcap reads the same files in well under a second): darkscope must
 # exit 0 within seconds (no worker left waiting for a set the manager would
 # never hand back), write the partial period, and every packet received
 # must be in exactly one report (sum of rx_packets == sum of
@@ -15,7 +16,7 @@ python3 tests/pcapsplit.py "$T/scen/trace.pcap" 2 "$T/q"
 sed -e 's|database = .*|database = "";|' -e 's|archive = .*|archive = "";|' config/darkscope.conf > "$T/ds.conf"
 for delay in 0.2 0.5 0.9 1.4; do
 	out="$T/rep-$delay"
-	"$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$out" -q &
+	"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$out" -q &
 	pid=$!
 	sleep "$delay"
 	kill -INT "$pid" 2>/dev/null || true

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 [ "${SANITIZE:-}" = 1 ] && BUILD=build-san
 export BUILD
+own_tmp=0
+[ -z "${DS_TEST_TMP:-}" ] && own_tmp=1
 export DS_TEST_TMP=${DS_TEST_TMP:-$(mktemp -d /tmp/darkscope-test.XXXXXX)}
 mkdir -p "$DS_TEST_TMP"
 pass=0; fail=0; failed=()
@@ -35,4 +37,6 @@ done
 echo
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]} (logs in $DS_TEST_TMP)"
 echo "$pass passed, $fail failed"
+# a green run leaves nothing behind (the archive tests write about 1 GB)
+[ "$fail" -eq 0 ] && [ "$own_tmp" = 1 ] && rm -rf "$DS_TEST_TMP"
 [ "$fail" -eq 0 ]

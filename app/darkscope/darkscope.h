@@ -61,6 +61,7 @@ struct ds_app {
 	uint64_t geo_reload_failures;
 	uint64_t packets_reported;
 	uint64_t *sensor_syn;		/* run totals per sensor, for the summary */
+	uint64_t read_packets;		/* --pcap: frames read so far */
 	int64_t first_period, last_period;
 };
 
@@ -73,6 +74,19 @@ void ds_ports_stats(struct ds_app *app, struct ds_capture *out);
 
 int ds_worker_main(void *arg);
 int ds_manager_run(struct ds_app *app);
+
+/* The manager's steps, for a caller that runs them itself (reader.c):
+ * open; advance after every flip (final: at the end, with every worker's
+ * last set retired and its period DONE); close (retries reports that
+ * could not be written, then frees). */
+struct mgr;
+struct mgr *ds_manager_open(struct ds_app *app);
+void ds_manager_advance(struct mgr *g, int final);
+void ds_manager_close(struct mgr *g);
+
+/* darkscope --pcap: read capture files with libpcap, without DPDK, on one
+ * thread that counts and reports in turn.  0, or -1 when no file opens. */
+int ds_reader_run(struct ds_app *app, const char *const *files, unsigned n);
 
 static inline int64_t
 ds_period_of(const struct ds_conf *c, uint64_t ts_ns)

@@ -48,6 +48,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: darkscope [EAL options] -- -c FILE [options]\n"
 "       darkscope --pcap FILE... -c FILE [options]\n"
+"       darkscope --pcap-pmd FILE... -c FILE [options]\n"
 "\n"
 "DPDK darknet telescope: classifies unsolicited traffic, keeps per-core\n"
 "sketches and writes periodic locality reports (darkscope.report/1).\n"
@@ -58,9 +59,13 @@ usage(FILE *f)
 "  -g, --geoip FILE    GeoIP MMDB (overrides geoip.database)\n"
 "  -a, --archive DIR   sketch archive directory (overrides output.archive)\n"
 "  -p, --period SEC    period length (overrides period.length)\n"
-"      --pcap FILE...  offline: replay capture files through the DPDK pcap\n"
-"                      vdev on the packet clock and exit at end of input;\n"
-"                      sets EAL options itself (--no-huge --no-pci --no-shconf)\n"
+"      --pcap FILE...  offline: read capture files (pcap, pcapng; Ethernet)\n"
+"                      with libpcap on one thread, frames of all files in\n"
+"                      timestamp order, on the packet clock, and exit at\n"
+"                      end of input; no DPDK (no EAL options)\n"
+"      --pcap-pmd FILE...  the same through DPDK: the pcap vdev, one rx\n"
+"                      queue and worker lcore per file; sets EAL options\n"
+"                      itself (--no-huge --no-pci --no-shconf)\n"
 "  -q, --quiet         no summary at exit\n"
 "  -h, --help          this text\n"
 "  -V, --version       version\n"
@@ -79,6 +84,7 @@ struct opts {
 	int quiet;
 	const char **pcaps;
 	int n_pcaps;
+	int pmd;		/* --pcap-pmd: through the DPDK pcap vdev */
 };
 
 static int
@@ -129,7 +135,14 @@ parse_app_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Split "--pcap F1 F2 ... other" out of argv; the rest goes to getopt. */
+static int
+is_pcap_opt(const char *a)
+{
+	return strcmp(a, "--pcap") == 0 || strcmp(a, "--pcap-pmd") == 0;
+}
+
+/* Split "--pcap F1 F2 ... other" (or --pcap-pmd) out of argv; the rest
+ * goes to getopt. */
 static int
 split_pcap(int argc, char **argv, struct opts *o, char **rest, int *n_rest)
 {
@@ -137,7 +150,8 @@ split_pcap(int argc, char **argv, struct opts *o, char **rest, int *n_rest)
 
 	rest[n++] = argv[0];
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--pcap") == 0) {
+		if (is_pcap_opt(argv[i])) {
+			o->pmd |= strcmp(argv[i], "--pcap-pmd") == 0;
 			while (i + 1 < argc && argv[i + 1][0] != '-')
 				o->pcaps[o->n_pcaps++] = argv[++i];
 			continue;
@@ -236,6 +250,42 @@ setup_sets(struct ds_app *app)
 	return 0;
 }
 
+/* Signals, GeoIP and the sensor table: what both input paths need. */
+static int
+prepare(struct ds_app *app)
+{
+	char err[700];
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (app->conf->geoip[0]) {
+		app->geo = ds_geo_load(app->conf->geoip, err, sizeof(err));
+		if (!app->geo) {
+			fprintf(stderr, "darkscope: GeoIP: %s\n", err);
+			return -1;
+		}
+	}
+	app->sensors = ds_set_sensor_lpm(app->conf);
+	if (!app->sensors) {
+		fprintf(stderr, "darkscope: cannot build the sensor table\n");
+		return -1;
+	}
+	app->first_period = app->last_period = DS_PERIOD_NONE;
+	app->target = app->conf->clock == DS_CLOCK_WALL ?
+		ds_period_of(app->conf, (uint64_t)time(NULL) * 1000000000ull) : DS_PERIOD_NONE;
+	return 0;
+}
+
+static void
+banner(const struct ds_app *app)
+{
+	fprintf(stderr, "darkscope %s: %u sensor(s), %u worker(s), %u s periods on the %s clock, %.1f MiB of sketches per worker, reports in %s/\n",
+		DS_VERSION, app->conf->n_sensors, app->n_workers, app->conf->period,
+		app->conf->clock == DS_CLOCK_WALL ? "wall" : "packet",
+		2.0 * (double)ds_set_bytes(app->acc) / 1048576.0, app->conf->out_dir);
+}
+
 static void
 summary(const struct ds_app *app)
 {
@@ -258,6 +308,32 @@ summary(const struct ds_app *app)
 		       (unsigned long long)c->sensors[i].addresses,
 		       (unsigned long long)app->sensor_syn[i],
 		       (double)app->sensor_syn[i] / (double)c->sensors[i].addresses);
+}
+
+/* Exit status: 0 when reports were written (or nothing failed). */
+static int
+exit_status(const struct ds_app *app, int rc)
+{
+	return rc == 0 && app->reports_written > 0 ? 0 : (rc == 0 && app->report_failures == 0 ? 0 : 1);
+}
+
+/* darkscope --pcap: the files through reader.c, no EAL. */
+static int
+read_files(struct ds_app *app, const struct opts *o)
+{
+	int rc;
+
+	app->n_workers = 1;
+	if (prepare(app) != 0 || setup_sets(app) != 0)
+		return 1;
+	if (!o->quiet)
+		banner(app);
+	rc = ds_reader_run(app, o->pcaps, (unsigned)o->n_pcaps);
+	if (rc == -1)
+		return 1;	/* no file could be read (said why) */
+	if (!o->quiet)
+		summary(app);
+	return exit_status(app, rc);
 }
 
 int
@@ -284,14 +360,14 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 	}
-	for (i = 1; i < argc && strcmp(argv[i], "--pcap") != 0; i++)
+	for (i = 1; i < argc && !is_pcap_opt(argv[i]); i++)
 		;
 	if (i < argc) {
 		/* offline shortcut: everything is an application option */
 		if (split_pcap(argc, argv, &o, rest, &n_rest) != 0 ||
 		    parse_app_args(n_rest, rest, &o) != 0)
 			return 2;
-		eal_argc = pcap_eal_args(&o, eal, eal_buf, sizeof(eal_buf));
+		eal_argc = o.pmd ? pcap_eal_args(&o, eal, eal_buf, sizeof(eal_buf)) : 0;
 		if (eal_argc < 0) {
 			fprintf(stderr, "darkscope: too many or too long --pcap paths\n");
 			return 2;
@@ -318,40 +394,21 @@ main(int argc, char **argv)
 		return 2;
 	}
 	apply_overrides(app.conf, &o);
+	if (app.offline && !o.pmd)
+		return read_files(&app, &o);
 
 	rc = eal_argc >= 0 ? rte_eal_init(eal_argc, eal) : rte_eal_init(i, argv);
 	if (rc < 0) {
 		fprintf(stderr, "darkscope: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-
-	if (app.conf->geoip[0]) {
-		app.geo = ds_geo_load(app.conf->geoip, err, sizeof(err));
-		if (!app.geo) {
-			fprintf(stderr, "darkscope: GeoIP: %s\n", err);
-			rte_eal_cleanup();
-			return 1;
-		}
-	}
-	app.sensors = ds_set_sensor_lpm(app.conf);
-	app.first_period = app.last_period = DS_PERIOD_NONE;
-	app.target = app.conf->clock == DS_CLOCK_WALL ?
-		ds_period_of(app.conf, (uint64_t)time(NULL) * 1000000000ull) : DS_PERIOD_NONE;
-	if (!app.sensors || ds_ports_init(&app) != 0 || setup_sets(&app) != 0) {
-		if (!app.sensors)
-			fprintf(stderr, "darkscope: cannot build the sensor table\n");
+	if (prepare(&app) != 0 || ds_ports_init(&app) != 0 || setup_sets(&app) != 0) {
 		ds_ports_close(&app);
 		rte_eal_cleanup();
 		return 1;
 	}
 	if (!o.quiet)
-		fprintf(stderr, "darkscope %s: %u sensor(s), %u worker(s), %u s periods on the %s clock, %.1f MiB of sketches per worker, reports in %s/\n",
-			DS_VERSION, app.conf->n_sensors, app.n_workers, app.conf->period,
-			app.conf->clock == DS_CLOCK_WALL ? "wall" : "packet",
-			2.0 * (double)ds_set_bytes(app.acc) / 1048576.0, app.conf->out_dir);
+		banner(&app);
 	for (w = 0; w < app.n_workers; w++)
 		rte_eal_remote_launch(ds_worker_main, &app.workers[w], app.workers[w].lcore);
 	rc = ds_manager_run(&app);
@@ -359,5 +416,5 @@ main(int argc, char **argv)
 	if (!o.quiet)
 		summary(&app);
 	rte_eal_cleanup();
-	return rc == 0 && app.reports_written > 0 ? 0 : (rc == 0 && app.report_failures == 0 ? 0 : 1);
+	return exit_status(&app, rc);
 }

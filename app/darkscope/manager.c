@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -331,16 +332,58 @@ input_done(struct ds_app *app)
 	return 1;
 }
 
+struct mgr *
+ds_manager_open(struct ds_app *app)
+{
+	struct mgr *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->app = app;
+	g->next = DS_PERIOD_NONE;
+	g->surge = ds_surge_create(app->conf);
+	if (!g->surge) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+ds_manager_advance(struct mgr *g, int final)
+{
+	if (ds_reload_geo) {
+		ds_reload_geo = 0;
+		reload_geo(g->app);
+	}
+	advance(g, final);
+}
+
+void
+ds_manager_close(struct mgr *g)
+{
+	unsigned i;
+
+	for (i = 0; g->n_pending && i < 3; i++) {
+		retry_pending(g);
+		if (g->n_pending)
+			sleep(1);
+	}
+	if (g->n_pending)
+		fprintf(stderr, "darkscope: %u report(s) could not be written and are lost\n", g->n_pending);
+	ds_surge_free(g->surge);
+	free(g);
+}
+
 int
 ds_manager_run(struct ds_app *app)
 {
-	struct mgr g = { .app = app, .next = DS_PERIOD_NONE };
+	struct mgr *g = ds_manager_open(app);
 	const struct ds_conf *c = app->conf;
 	uint64_t hz = rte_get_tsc_hz(), tick = 0;
 	unsigned i;
 
-	g.surge = ds_surge_create(c);
-	if (!g.surge)
+	if (!g)
 		return -ENOMEM;
 	/* port counters start at zero with rte_eth_dev_start */
 	while (!ds_force_quit) {
@@ -361,14 +404,10 @@ ds_manager_run(struct ds_app *app)
 			if (max != DS_PERIOD_NONE)
 				__atomic_store_n(&app->target, max, __ATOMIC_RELEASE);
 		}
-		advance(&g, 0);
-		if (ds_reload_geo) {
-			ds_reload_geo = 0;
-			reload_geo(app);
-		}
-		if (g.n_pending && t - g.last_retry_tsc > hz) {
-			g.last_retry_tsc = t;
-			retry_pending(&g);
+		ds_manager_advance(g, 0);
+		if (g->n_pending && t - g->last_retry_tsc > hz) {
+			g->last_retry_tsc = t;
+			retry_pending(g);
 		}
 		if (app->offline && input_done(app))
 			break;
@@ -389,18 +428,11 @@ ds_manager_run(struct ds_app *app)
 		lowest_period(app, &minpub, &all);
 		if (minpub == DS_PERIOD_DONE)
 			break;
-		advance(&g, 0);
+		advance(g, 0);
 		rte_pause();
 	}
 	rte_eal_mp_wait_lcore();
-	advance(&g, 1);
-	for (i = 0; g.n_pending && i < 3; i++) {
-		retry_pending(&g);
-		if (g.n_pending)
-			rte_delay_us_sleep(1000000);
-	}
-	if (g.n_pending)
-		fprintf(stderr, "darkscope: %u report(s) could not be written and are lost\n", g.n_pending);
-	ds_surge_free(g.surge);
+	advance(g, 1);
+	ds_manager_close(g);
 	return 0;
 }

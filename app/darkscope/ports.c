@@ -97,6 +97,8 @@ setup_port(struct ds_app *app, uint16_t port, unsigned queues, unsigned *next_lc
 	return 0;
 }
 
+#define OFFLINE_MBUFS 4095
+
 int
 ds_ports_init(struct ds_app *app)
 {
@@ -105,6 +107,11 @@ ds_ports_init(struct ds_app *app)
 	uint16_t port;
 	int rc;
 
+	/* Offline, the pcap PMD takes an mbuf per packet read and the worker
+	 * frees each burst at once: a small pool does, and every mbuf of a
+	 * large one is written at start-up (37 MB for 16k). */
+	if (app->offline && mbufs > OFFLINE_MBUFS)
+		mbufs = OFFLINE_MBUFS;
 	if (rte_lcore_count() < 2) {
 		fprintf(stderr, "darkscope: needs at least 2 lcores (manager + one worker), e.g. -l 0-1 or --lcores=0@0,1@0\n");
 		return -EINVAL;
@@ -155,6 +162,7 @@ ds_ports_stats(struct ds_app *app, struct ds_capture *out)
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
+	out->rx_packets = app->read_packets;	/* --pcap: no port */
 	for (i = 0; i < app->n_ports; i++) {
 		if (rte_eth_stats_get(app->ports[i], &st) != 0)
 			continue;

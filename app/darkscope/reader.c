@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * darkscope --pcap: capture files read with libpcap on one thread, without
+ * DPDK.  Reading a file needs no poll-mode driver, and skipping the EAL
+ * (driver plugins, memory, mbuf pool) is most of a short run's start-up.
+ *
+ * The thread plays the one worker and the manager in turn.  Frames of all
+ * files are taken in timestamp order (each file in its own order), parsed
+ * into bursts and counted on the packet clock exactly as a worker does
+ * (worker.c: a burst is split at the first packet of a later period,
+ * older packets count as late); at each flip the current set is retired
+ * and the manager reports every period the worker has left, which hands
+ * that set back before the next flip needs it.  capture.rx_packets counts
+ * the frames read.  The DPDK path (pcap PMD, one worker lcore per file)
+ * stays available as --pcap-pmd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "darkscope.h"
+#include "ds_parse.h"
+
+#define READ_BURST 32
+
+struct input {
+	pcap_t *pcap;
+	const char *name;
+	const uint8_t *data;		/* current frame, NULL at end */
+	uint32_t caplen;
+	uint64_t ts;			/* ns */
+};
+
+/* Load in's next frame; at the end (or on a damaged record, which ends the
+ * file as the PMD would) data becomes NULL. */
+static void
+input_next(struct input *in)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc = pcap_next_ex(in->pcap, &h, &d);
+
+	if (rc == 1) {
+		in->data = d;
+		in->caplen = h->caplen;
+		in->ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		return;
+	}
+	if (rc == PCAP_ERROR)
+		fprintf(stderr, "darkscope: %s: %s; the rest of the file is ignored\n", in->name,
+			pcap_geterr(in->pcap));
+	in->data = NULL;
+}
+
+/* The input whose current frame is the oldest, or NULL when all ended. */
+static struct input *
+input_oldest(struct input *in, unsigned n)
+{
+	struct input *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (in[i].data && (!best || in[i].ts < best->ts))
+			best = &in[i];
+	return best;
+}
+
+/* Retire the worker's set and take the other one for period to; the
+ * manager's last step handed it back. */
+static void
+flip(struct mgr *g, struct ds_worker *w, int64_t to)
+{
+	unsigned other = w->cur ^ 1;
+
+	w->state[w->cur] = DS_SET_RETIRED;
+	w->cur = other;
+	w->set[other]->period = to;
+	w->state[other] = DS_SET_OWNED;
+	w->period = to;
+	ds_manager_advance(g, 0);
+}
+
+/* Count pkts [0, n), splitting at period changes (worker.c's
+ * count_packet_clock without the lcore hand-over). */
+static void
+count(struct ds_app *app, struct mgr *g, struct ds_worker *w, const struct ds_pkt *pkts,
+      const uint64_t *ts, unsigned n)
+{
+	unsigned start = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct ds_set *s = w->set[w->cur];
+		int64_t p = ds_period_of(app->conf, ts[i]);
+
+		if (s->period == DS_PERIOD_NONE) {
+			s->period = p;
+			w->period = p;
+		} else if (p > s->period) {
+			ds_set_burst(s, app->sensors, pkts + start, i - start, ts[start]);
+			start = i;
+			flip(g, w, p);
+		} else if (p < s->period) {
+			s->late++;
+		}
+	}
+	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
+}
+
+static int
+open_inputs(struct input *in, const char *const *files, unsigned n)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	unsigned i, opened = 0;
+
+	for (i = 0; i < n; i++) {
+		in[i].name = files[i];
+		in[i].pcap = pcap_open_offline_with_tstamp_precision(files[i],
+				PCAP_TSTAMP_PRECISION_NANO, err);
+		if (!in[i].pcap) {
+			fprintf(stderr, "darkscope: %s: %s\n", files[i], err);
+			continue;
+		}
+		if (pcap_datalink(in[i].pcap) != DLT_EN10MB) {
+			fprintf(stderr, "darkscope: %s: link type %s: only Ethernet captures are read\n",
+				files[i], pcap_datalink_val_to_name(pcap_datalink(in[i].pcap)));
+			pcap_close(in[i].pcap);
+			in[i].pcap = NULL;
+			continue;
+		}
+		opened++;
+		input_next(&in[i]);
+	}
+	return opened ? 0 : -1;
+}
+
+int
+ds_reader_run(struct ds_app *app, const char *const *files, unsigned n)
+{
+	struct input in[n];
+	struct ds_worker *w = &app->workers[0];
+	struct ds_pkt pkts[READ_BURST];
+	uint64_t ts[READ_BURST];
+	struct mgr *g;
+	unsigned i;
+
+	memset(in, 0, sizeof(in));
+	if (open_inputs(in, files, n) != 0)
+		return -1;
+	g = ds_manager_open(app);
+	if (!g) {
+		fprintf(stderr, "darkscope: out of memory\n");
+		for (i = 0; i < n; i++)
+			if (in[i].pcap)
+				pcap_close(in[i].pcap);
+		return -ENOMEM;
+	}
+	while (!ds_force_quit) {
+		struct ds_set *s;
+		unsigned nb = 0;
+		struct input *x;
+
+		while (nb < READ_BURST && (x = input_oldest(in, n)) != NULL) {
+			ds_parse(x->data, x->caplen, &pkts[nb]);
+			ts[nb++] = x->ts;
+			input_next(x);
+		}
+		if (nb == 0)
+			break;
+		app->read_packets += nb;
+		count(app, g, w, pkts, ts, nb);
+		s = w->set[w->cur];
+		if (app->watch_published > s->n_watch)	/* a port found surging */
+			ds_set_adopt_watch(s, app->watch, app->watch_published, ts[nb - 1]);
+	}
+	w->state[w->cur] = DS_SET_RETIRED;
+	w->period = DS_PERIOD_DONE;
+	ds_manager_advance(g, 1);
+	ds_manager_close(g);
+	for (i = 0; i < n; i++)
+		if (in[i].pcap)
+			pcap_close(in[i].pcap);
+	return 0;
+}
