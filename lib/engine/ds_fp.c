@@ -104,6 +104,7 @@ struct ds_fp {
 	uint8_t *regs;			/* n_detail * n_sensors * 2^p */
 	uint8_t *scratch;		/* 2^p, for unions */
 	uint64_t *promoted;		/* triple tags of promoted tuples */
+	uint64_t *dirty;		/* bit per bucket written since the clear */
 	uint64_t evictions;
 	uint64_t dropped;
 	uint64_t detail_full;
@@ -119,6 +120,43 @@ struct entry {
 	uint16_t first_sensor;
 	int first_match;
 };
+
+/*
+ * Which buckets were written since the last clear: clearing, merging,
+ * dumping and listing a table visit only those, so their cost follows the
+ * tuples a period saw rather than the table's size (5 MiB at default).
+ */
+static size_t
+dirty_bytes(const struct ds_fp *f)
+{
+	return ((size_t)f->n_buckets + 63) / 64 * 8;
+}
+
+static inline void
+mark_dirty(struct ds_fp *f, const struct bucket *b)
+{
+	size_t i = (size_t)(b - f->buckets);
+
+	f->dirty[i / 64] |= 1ULL << (i % 64);
+}
+
+/* The first written bucket at or after i, or n_buckets. */
+static size_t
+next_dirty(const struct ds_fp *f, size_t i)
+{
+	size_t w = i / 64, nw = ((size_t)f->n_buckets + 63) / 64;
+	uint64_t m;
+
+	if (i >= f->n_buckets)
+		return f->n_buckets;
+	m = f->dirty[w] & (~0ULL << (i % 64));
+	while (!m) {
+		if (++w == nw)
+			return f->n_buckets;
+		m = f->dirty[w];
+	}
+	return w * 64 + (size_t)__builtin_ctzll(m);
+}
 
 struct ds_fp_slots
 ds_fp_slots(const struct ds_fp *f)
@@ -158,8 +196,9 @@ ds_fp_create(uint32_t table_slots, uint32_t detail, unsigned n_sensors, unsigned
 	f->regs = zalloc((size_t)detail * n_sensors << hll_p);
 	f->scratch = zalloc((size_t)1 << hll_p);
 	f->promoted = zalloc(PROMOTED_TAGS / 8);
+	f->dirty = zalloc(dirty_bytes(f));
 	if (!f->buckets || !f->details || !f->sensor_packets || !f->regs || !f->scratch ||
-	    !f->promoted)
+	    !f->promoted || !f->dirty)
 		goto nomem;
 	return f;		/* zeroed: already clear */
 nomem:
@@ -179,13 +218,18 @@ ds_fp_free(struct ds_fp *f)
 	free(f->regs);
 	free(f->scratch);
 	free(f->promoted);
+	free(f->dirty);
 	free(f);
 }
 
 void
 ds_fp_clear(struct ds_fp *f)
 {
-	memset(f->buckets, 0, (size_t)f->n_buckets * sizeof(struct bucket));
+	size_t i;
+
+	for (i = next_dirty(f, 0); i < f->n_buckets; i = next_dirty(f, i + 1))
+		memset(&f->buckets[i], 0, sizeof(struct bucket));
+	memset(f->dirty, 0, dirty_bytes(f));
 	memset(f->details, 0, (size_t)f->used_detail * sizeof(struct detail));
 	memset(f->sensor_packets, 0, (size_t)f->used_detail * f->n_sensors * sizeof(uint64_t));
 	memset(f->regs, 0, (size_t)f->used_detail * f->n_sensors << f->hll_p);
@@ -511,6 +555,7 @@ ds_fp_add(struct ds_fp *f, const struct ds_fp_key *k, uint64_t hash,
 	}
 	v = (unsigned)(best & 3);
 	f->evictions += best >= 16;
+	mark_dirty(f, b);
 	s = &b->s[v];
 	memcpy(s, &lo, 8);
 	s->win = k->win;
@@ -531,7 +576,7 @@ ds_fp_foreach(const struct ds_fp *f, ds_fp_visit_fn fn, void *arg)
 	unsigned w;
 	int rc;
 
-	for (i = 0; i < f->n_buckets; i++) {
+	for (i = next_dirty(f, 0); i < f->n_buckets; i = next_dirty(f, i + 1)) {
 		const struct bucket *b = &f->buckets[i];
 
 		for (w = 0; w < WAYS; w++) {
@@ -619,7 +664,7 @@ ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 	uint8_t *p = buf;
 	unsigned w;
 
-	for (i = 0; i < f->n_buckets; i++)
+	for (i = next_dirty(f, 0); i < f->n_buckets; i = next_dirty(f, i + 1))
 		for (w = 0; w < WAYS; w++)
 			used += f->buckets[i].s[w].count != 0;
 	need = FP_HDR + f->used_detail * fp_detail_size(f) + (size_t)used * FP_SLOT_SZ;
@@ -655,7 +700,7 @@ ds_fp_dump(const struct ds_fp *f, void *buf, size_t len)
 		memcpy(p + off, detail_regs(f, (uint32_t)i, 0), (size_t)f->n_sensors << f->hll_p);
 		off += (size_t)f->n_sensors << f->hll_p;
 	}
-	for (i = 0; i < f->n_buckets; i++)
+	for (i = next_dirty(f, 0); i < f->n_buckets; i = next_dirty(f, i + 1))
 		for (w = 0; w < WAYS; w++) {
 			struct entry e;
 			uint32_t dst, cnt;
@@ -712,6 +757,7 @@ load_place(struct ds_fp *f, const struct entry *e, uint32_t idx)
 	}
 	fill(b, (unsigned)w, &e->key, e->first_src, e->first_sensor, e->first_dport,
 	     e->first_match, e->count < MAX_SINGLE ? (uint32_t)e->count : MAX_SINGLE);
+	mark_dirty(f, b);
 	if (e->detail != NO_DETAIL) {
 		attach(f, b, (unsigned)w, e->detail);
 		f->details[e->detail].packets = e->count;
@@ -872,6 +918,7 @@ merge_entry_map(struct ds_fp *dst, const struct ds_fp *src, const struct entry *
 			dst->dropped += se->count;
 			return;
 		}
+		mark_dirty(dst, b);
 		fill(b, (unsigned)w, &se->key, se->first_src, fs, se->first_dport,
 		     se->first_match, 0);
 		if (se->detail != NO_DETAIL && (d = detail_alloc(dst)) != NO_DETAIL)
@@ -904,7 +951,7 @@ ds_fp_merge_map(struct ds_fp *dst, const struct ds_fp *src, const uint16_t *map)
 			return -EINVAL;
 	/* promoted tuples first (as the dst may have to evict for them) */
 	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < src->n_buckets; i++)
+		for (i = next_dirty(src, 0); i < src->n_buckets; i = next_dirty(src, i + 1))
 			for (w = 0; w < WAYS; w++) {
 				const struct bucket *b = &src->buckets[i];
 				struct entry e;

@@ -414,14 +414,20 @@ srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
 
 #define NS_PER_S 1000000000ULL
 
+/* The entry's pending packets into top_src.  Its times are whole seconds,
+ * rounded down: never later than the packets', and kept inside the set's
+ * first packet time. */
 static void
 srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
 {
 	unsigned sn = e->sensor1 - 1u;
+	uint64_t first = e->first * NS_PER_S, last = e->last * NS_PER_S;
 
+	first = first > s->first_ts ? first : s->first_ts;
+	last = last > first ? last : first;
 	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src,
 		      ds_hash_u32(e->src) ^ sn, e->pending, (unsigned)e->done / PENDING_TOOL0,
-		      e->first * NS_PER_S, e->last * NS_PER_S);
+		      first, last);
 	e->pending = 0;
 	e->done &= PENDING_TOOL0 - 1;
 }

@@ -126,7 +126,9 @@ void ds_set_copy_watch(struct ds_set *dst, const struct ds_set *src);
 
 /* Count n parsed packets received at time ts (ns since the epoch).
  * Packets of a (sensor, source) already seen in this set are counted in
- * the top-sources table only when the set is flushed (ds_set_flush). */
+ * the top-sources table only when the set is flushed (ds_set_flush); the
+ * first and last times they give an entry there are whole seconds, rounded
+ * down (not before the set's first packet). */
 void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
 		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
 
