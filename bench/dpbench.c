@@ -198,7 +198,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 	unsigned i, n = s->n_sensors;
 
 	for (i = 0; i < m; i++)
-		ds_parse(fr + (size_t)i * SLOT, ln[i], &pkts[i]);
+		ds_parse_fast(fr + (size_t)i * SLOT, ln[i], &pkts[i]);
 	if (mask & F_REAL) {
 		ds_set_burst(s, lpm, pkts, m, 1);
 		return;

@@ -250,16 +250,20 @@ check_fields(const struct fspec *f, size_t i, const struct ds_pkt *p)
 		CHECK(p->sport == 8 && p->dport == 3, f->name);
 }
 
-/* Parse a copy of buf[0..len) in an exactly-sized heap buffer. */
+/* Parse a copy of buf[0..len) in an exactly-sized heap buffer, with
+ * ds_parse() and with the inline ds_parse_fast(), which must agree. */
 static void
 parse_copy(const uint8_t *buf, uint32_t len, struct ds_pkt *p)
 {
 	uint8_t *copy = malloc(len ? len : 1);
+	struct ds_pkt q;
 
 	if (copy == NULL)
 		abort();
 	memcpy(copy, buf, len);
 	ds_parse(len ? copy : copy + 1, len, p);
+	ds_parse_fast(len ? copy : copy + 1, len, &q);
+	CHECK(ds_pkt_equal(p, &q), "ds_parse_fast == ds_parse");
 	free(copy);
 }
 

@@ -149,7 +149,7 @@ ds_worker_main(void *arg)
 		for (i = 0; i < nb; i++) {
 			if (i + 4 < nb)
 				rte_prefetch0(rte_pktmbuf_mtod(m[i + 4], void *));
-			ds_parse(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]),
+			ds_parse_fast(rte_pktmbuf_mtod(m[i], const uint8_t *), rte_pktmbuf_data_len(m[i]),
 				 &pkts[i]);
 			ts[i] = packet_clock ? pkt_ts(m[i], &tf, now) : now;
 		}

@@ -533,12 +533,10 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
  * do for it (NEED_*). */
 static inline unsigned
 srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot,
-	 unsigned excl, uint64_t ts)
+	 unsigned excl, uint32_t sec)
 {
 	unsigned tools = st->tools, need = 0, todo;
-	uint32_t sec = (uint32_t)(ts / NS_PER_S);
 
-	s->srcc_hits++;
 	if (__builtin_expect(e->pending == UINT16_MAX, 0))
 		srcc_flush_entry(s, e);
 	if (e->pending++ == 0)
@@ -653,6 +651,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	struct ds_set_pc cmv[64];		/* port cache entries replaced */
 	uint64_t cmh[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
+	const uint32_t sec = (uint32_t)(ts / NS_PER_S);
 	unsigned i, base;
 
 	if (n == 0)
@@ -665,7 +664,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, ncm = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
-		uint64_t hits = s->srcc_hits;
+		unsigned hit = 0, skipped = 0, vlans = 0;
 
 		for (i = 0; i < m; i++)
 			stage_one(s, lpm, &p[i], &st[i], direct);
@@ -676,7 +675,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			struct srcc_entry *e;
 			unsigned slot, excl, tl, k, w;
 
-			s->vlan_tagged += q->vlans != 0;
+			vlans += q->vlans != 0;
 			if (t->cls == DS_CLASS_MALFORMED)
 				s->malformed[q->reason]++;
 			if (t->sensor < 0) {
@@ -725,13 +724,13 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				}
 			}
 			if (e) {
-				k = srcc_hit(s, e, t, slot, excl, ts);
+				hit++;
+				k = srcc_hit(s, e, t, slot, excl, sec);
 				t->fp_skip = (uint32_t)srcc_fp_skip(s, e, q);
 			} else {
 				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
 			}
 counted:
-			s->classes[DS_CLASS_SCAN]++;
 			ss->cls[DS_CLASS_SCAN]++;
 			if (direct) {
 				ds_cm_add(s->ports[t->sensor], t->port_hash, 1);
@@ -757,7 +756,7 @@ counted:
 					ss->tool_packets[w]++;
 			ns++;
 			if (t->fp_skip) {
-				s->fp_skipped++;
+				skipped++;
 			} else {
 				if (!direct) {
 					struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
@@ -773,11 +772,15 @@ counted:
 				need[nw++] = (uint8_t)k;
 			}
 		}
+		s->classes[DS_CLASS_SCAN] += ns;
+		s->vlan_tagged += vlans;
+		s->fp_skipped += skipped;
+		s->srcc_hits += hit;
 		if (direct) {
 			s->srcc_direct = s->srcc_direct > ns ? s->srcc_direct - ns : 0;
 		} else {
 			s->srcc_win_scans += ns;
-			s->srcc_win_hits += s->srcc_hits - hits;
+			s->srcc_win_hits += hit;
 			if (s->srcc_win_scans >= SRCC_WINDOW) {
 				/* below half hits, probing costs more than it saves */
 				if (2 * s->srcc_win_hits < s->srcc_win_scans)

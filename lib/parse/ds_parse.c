@@ -307,3 +307,13 @@ ds_hygiene(uint32_t src, uint32_t dst)
 		return DS_HYG_SRC_NET_BCAST;
 	return DS_HYG_OK;
 }
+
+int
+ds_pkt_equal(const struct ds_pkt *a, const struct ds_pkt *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->seq == b->seq &&
+	       a->sport == b->sport && a->dport == b->dport && a->ipid == b->ipid &&
+	       a->win == b->win && a->iplen == b->iplen && a->cls == b->cls &&
+	       a->reason == b->reason && a->tcp_flags == b->tcp_flags && a->ttl == b->ttl &&
+	       a->proto == b->proto && a->vlans == b->vlans && a->tcp_doff == b->tcp_doff;
+}

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ds_pkt p;
+	struct ds_pkt p, q;
 	uint8_t *copy;
 	unsigned h;
 
@@ -28,6 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	memset(&p, 0xa5, sizeof(p));
 	ds_parse(copy, (uint32_t)size, &p);
+	memset(&q, 0x5a, sizeof(q));
+	ds_parse_fast(copy, (uint32_t)size, &q);
+	if (!ds_pkt_equal(&p, &q))
+		abort();	/* the inline fast path must agree */
 	if (p.cls >= DS_CLASS__N)
 		abort();
 	if (p.cls == DS_CLASS_MALFORMED) {
