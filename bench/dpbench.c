@@ -367,8 +367,9 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 
 			burst(s, lpm, frames + (size_t)base * SLOT, lens + base, m, mask);
 		}
-		if (mask & F_REAL)
-			ds_set_flush(s);	/* the held-back top-sources packets */
+		if (mask & F_REAL)	/* the held-back packets (the HLL fold is per-period
+					 * work the manager's merge does) */
+			ds_set_flush_counts(s);
 		if (r)
 			t[r - 1] = thread_cycles() - t0;
 	}

@@ -123,6 +123,7 @@ packet_table(void)
 			if (!CHECK(s && l, t[i].name))
 				continue;
 			ds_set_burst(s, l, &t[i].p, 1, 1000);
+			ds_set_flush(s);
 			CHECK(ds_set_packets(s) == 1, t[i].name);
 			CHECK(s->classes[t[i].gclass] == 1, t[i].name);
 			for (k = 0; k < 2; k++) {

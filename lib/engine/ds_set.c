@@ -247,7 +247,8 @@ ds_set_create(const struct ds_conf *c)
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
 	s->pcache = ds_mem_table(PC_ENTRIES * sizeof(*s->pcache));
-	if (!s->srcc || !s->pcache)
+	s->src_fold = calloc(n, 1);
+	if (!s->srcc || !s->pcache || !s->src_fold)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -294,6 +295,7 @@ ds_set_free(struct ds_set *s)
 	ds_fp_free(s->fp);
 	free(s->srcc);
 	free(s->pcache);
+	free(s->src_fold);
 	free(s);
 }
 
@@ -329,6 +331,7 @@ ds_set_clear(struct ds_set *s)
 	ds_fp_clear(s->fp);
 	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
 	memset(s->pcache, 0, PC_ENTRIES * sizeof(*s->pcache));
+	memset(s->src_fold, 0, n);
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
 	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
@@ -433,7 +436,7 @@ srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
 }
 
 void
-ds_set_flush(struct ds_set *s)
+ds_set_flush_counts(struct ds_set *s)
 {
 	uint32_t b;
 	unsigned w;
@@ -449,6 +452,19 @@ ds_set_flush(struct ds_set *s)
 			ds_cm_add(s->ports[pc->sensor1 - 1u], ds_cm_port_hash(pc->port), pc->count);
 		pc->count = 0;
 	}
+}
+
+void
+ds_set_flush(struct ds_set *s)
+{
+	unsigned i;
+
+	ds_set_flush_counts(s);
+	for (i = 0; i < s->n_sensors; i++)
+		if (s->src_fold[i]) {
+			ds_hll_merge(s->src[i], s->src_excl[i]);
+			s->src_fold[i] = 0;
+		}
 }
 
 /* Stage-one result for one packet. */
@@ -495,10 +511,11 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	if (p->cls != DS_CLASS_SCAN)
 		return;
 	if (direct) {
+		int excl = port_special(s, p->dport) && s->excluded[p->dport];
+
 		st->hyg = ds_hygiene(p->src, p->dst);
 		st->src_hash = ds_hash_u32(p->src);
-		ds_hll_prefetch(s->src[st->sensor], st->src_hash);
-		ds_hll_prefetch(s->src_excl[st->sensor], st->src_hash);
+		ds_hll_prefetch(excl ? s->src[st->sensor] : s->src_excl[st->sensor], st->src_hash);
 	} else {
 		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
@@ -603,18 +620,27 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
 }
 
-/* The per-source HLL updates of one scan (need: NEED_*); the samples and
- * the top-sources table have passes of their own. */
+/*
+ * The per-source HLL updates of one scan (need: NEED_*); the samples and
+ * the top-sources table have passes of their own.  A scan adds its source
+ * to one of the two source HLLs: to src_excl when its port is not
+ * excluded, else (a new source) to src.  ds_set_flush() then folds
+ * src_excl into src (register-wise max), which gives src exactly the
+ * registers of adding every source to it, with one HLL line per packet
+ * instead of two.
+ */
 static inline void
 per_source_hlls(struct ds_set *s, const struct ds_pkt *p, const struct stage *st,
 		unsigned need)
 {
 	unsigned sn = (unsigned)st->sensor, n = s->n_sensors, t;
 
-	if (need & NEED_NEW)
+	if ((need & (NEED_NEW | NEED_EXCL)) == NEED_NEW)
 		ds_hll_add(s->src[sn], st->src_hash);
-	if (need & NEED_EXCL)
+	if (need & NEED_EXCL) {
 		ds_hll_add(s->src_excl[sn], st->src_hash);
+		s->src_fold[sn] = 1;
+	}
 	for (t = 0; t < DS_TOOL__N; t++)
 		if (need & (NEED_TOOL0 << t))
 			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
@@ -861,7 +887,7 @@ ds_set_merge(struct ds_set *d, struct ds_set *s)
 
 	if (s->n_sensors != n || d == s)
 		return -EINVAL;
-	ds_set_flush(s);
+	ds_set_flush_counts(s);	/* src_excl is folded into d->src below */
 	if (s->first_ts && (!d->first_ts || s->first_ts < d->first_ts))
 		d->first_ts = s->first_ts;
 	if (s->last_ts > d->last_ts)
@@ -898,6 +924,7 @@ ds_set_merge(struct ds_set *d, struct ds_set *s)
 			return rc;
 	}
 	if ((rc = merge_hlls(d->src, s->src, n)) ||
+	    (rc = merge_hlls(d->src, s->src_excl, n)) ||
 	    (rc = merge_hlls(d->src_excl, s->src_excl, n)) ||
 	    (rc = merge_hlls(d->victims, s->victims, n)) ||
 	    (rc = merge_hlls(d->tool_src, s->tool_src, n * DS_TOOL__N)) ||

@@ -92,6 +92,7 @@ struct ds_set {
 	/* Port cache of the burst path: scan packets per (sensor, port) not
 	 * yet added to the count-min sketches (see ds_set_flush). */
 	struct ds_set_pc *pcache;
+	uint8_t *src_fold;		/* per sensor: src_excl to fold into src */
 	uint64_t port_special[65536 / 64];	/* bit: watched or excluded */
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
 	uint32_t srcc_direct;		/* scans left to count without it */
@@ -133,11 +134,18 @@ void ds_set_burst(struct ds_set *s, const struct ds_lpm *sensors,
 		  const struct ds_pkt *pkts, unsigned n, uint64_t ts);
 
 /* Write the packets the burst path holds back into the top-sources table
- * and the count-min sketches.  Call before reading those or dumping a set
- * that ds_set_burst() wrote; ds_set_merge() flushes its src itself. */
+ * and the count-min sketches, and complete the source HLLs: the burst path
+ * adds a source to src_excl or to src, not both, and src gets src_excl's
+ * sources here (a pass over the sensors' registers).  Call before reading
+ * those or dumping a set that ds_set_burst() wrote.  ds_set_merge() needs
+ * neither: it writes the held-back packets and merges src_excl into dst's
+ * src as well. */
 void ds_set_flush(struct ds_set *s);
+/* The part of ds_set_flush() whose work follows the packets (the held-back
+ * counts), without the pass over the HLL registers. */
+void ds_set_flush_counts(struct ds_set *s);
 
-/* dst += src (src is flushed first).  Both from the same conf.  Watched
+/* dst += src (src's held-back counts are written first).  Both from the same conf.  Watched
  * slots are append-only and in the same order everywhere, so when src
  * watches more ports than dst, dst takes src's table first (a window over
  * several periods keeps a port that started to be watched during it).
