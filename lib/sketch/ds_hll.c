@@ -131,18 +131,41 @@ ds_hll_tau(double x)
 double
 ds_hll_count(const struct ds_hll *h)
 {
-	uint32_t hist[64] = { 0 };
+	/* four histograms, so that runs of equal registers do not wait for
+	 * each other's increments; all-zero 32-byte blocks (most of them in
+	 * a sparse HLL) counted whole */
+	uint32_t part[4][64] = { { 0 } }, hist[64];
 	const unsigned q = 64 - h->p;	/* values 0..q+1 (q + 1 <= 61) */
 	const double m = (double)h->m;
+	const uint8_t *r = h->reg;
 	double z;
-	uint32_t i;
+	uint32_t i, j;
 	int k;
 
-	for (i = 0; i < h->m; i++) {
-		unsigned v = h->reg[i];
+	for (i = 0; i < h->m; i += 32) {
+		uint64_t w[4];
 
-		hist[v > q + 1 ? q + 1 : v]++;
+		if (h->m - i < 32) {
+			for (j = i; j < h->m; j++)
+				part[0][r[j] > q + 1 ? q + 1 : r[j]]++;
+			break;
+		}
+		memcpy(w, r + i, sizeof(w));
+		if ((w[0] | w[1] | w[2] | w[3]) == 0) {
+			part[0][0] += 32;
+			continue;
+		}
+		for (j = 0; j < 32; j += 4) {
+			unsigned a = r[i + j], b = r[i + j + 1], c = r[i + j + 2], d = r[i + j + 3];
+
+			part[0][a > q + 1 ? q + 1 : a]++;
+			part[1][b > q + 1 ? q + 1 : b]++;
+			part[2][c > q + 1 ? q + 1 : c]++;
+			part[3][d > q + 1 ? q + 1 : d]++;
+		}
 	}
+	for (k = 0; k < 64; k++)
+		hist[k] = part[0][k] + part[1][k] + part[2][k] + part[3][k];
 	if (hist[0] == h->m)
 		return 0.0;
 	z = m * ds_hll_tau(1.0 - (double)hist[q + 1] / m);
@@ -157,13 +180,17 @@ ds_hll_count(const struct ds_hll *h)
 int
 ds_hll_merge(struct ds_hll *dst, const struct ds_hll *src)
 {
-	uint32_t i;
+	uint8_t *d;
+	const uint8_t *s;
+	uint32_t i, m;
 
 	if (dst == NULL || src == NULL || dst->p != src->p)
 		return -EINVAL;
-	for (i = 0; i < dst->m; i++)
-		if (src->reg[i] > dst->reg[i])
-			dst->reg[i] = src->reg[i];
+	d = dst->reg;
+	s = src->reg;
+	m = dst->m;
+	for (i = 0; i < m; i++)	/* unconditional store: vectorised */
+		d[i] = s[i] > d[i] ? s[i] : d[i];
 	return 0;
 }
 
