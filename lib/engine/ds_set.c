@@ -81,7 +81,8 @@ enum {
 
 /* What a packet still has to do in the per-source pass. */
 enum {
-	NEED_NEW = 1 << 0,		/* src HLL, overlap sample */
+	NEED_NEW = 1 << 0,		/* overlap sample; src HLL if the port is
+					 * excluded (else NEED_EXCL's src_excl) */
 	NEED_EXCL = 1 << 1,		/* src_excl */
 	NEED_TOOL0 = 1 << 2,		/* << t: tool_src of tool t */
 	NEED_WATCH = 1 << 5,		/* watch HLL and sample of its slot */
@@ -99,7 +100,8 @@ enum {
  * bypassed while the set counts without the source cache: with many
  * sensors a (sensor, port) rarely repeats soon either.
  */
-#define PC_ENTRIES 2048
+#define PC_BITS 11
+#define PC_ENTRIES (1u << PC_BITS)
 
 struct ds_set_pc {
 	uint16_t port;
@@ -110,7 +112,7 @@ struct ds_set_pc {
 static inline uint32_t
 pc_index(uint16_t port, unsigned sensor)
 {
-	return (((uint32_t)port << 16 | sensor) * 0x9e3779b1u) >> (32 - 11);
+	return (((uint32_t)port << 16 | sensor) * 0x9e3779b1u) >> (32 - PC_BITS);
 }
 
 static inline int
