@@ -163,6 +163,41 @@ test_port_hash(void)
 	CHECK(same == 0, "port hash separates neighbouring ports");
 }
 
+/* ds_cm_port_top(n) == the n largest of all ports' estimates (ties:
+ * lower port first; zeros left out), for n = 0, 1, 10, 1000, 5000 (capped
+ * at 1000); est = ds_cm_port_counts()'s output. */
+static void
+check_port_top(const struct ds_cm *cm, const uint32_t *est, const char *what)
+{
+	static const unsigned ns[] = { 0, 1, 10, 1000, 5000 };
+	uint16_t port[1000];
+	uint32_t cnt[1000];
+	unsigned k;
+
+	for (k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		unsigned want = ns[k] > 1000 ? 1000 : ns[k], got, j, bad = 0, nonzero = 0;
+		uint32_t p;
+
+		got = ds_cm_port_top(cm, ns[k], port, cnt);
+		for (p = 0; p < DS_CM_PORTS; p++)
+			nonzero += est[p] != 0;
+		if (nonzero < want)
+			want = nonzero;
+		CHECK(got == want, what);
+		for (j = 0; j < got && j < want; j++) {
+			/* port[j] is the j-th in (count desc, port asc) order: its
+			 * count is right, and exactly j ports rank above it */
+			unsigned above = 0;
+
+			bad += cnt[j] != est[port[j]];
+			for (p = 0; p < DS_CM_PORTS; p++)
+				above += est[p] > cnt[j] || (est[p] == cnt[j] && p < port[j]);
+			bad += above != j;
+		}
+		CHECK(bad == 0, what);
+	}
+}
+
 /* ds_cm_port_counts() == ds_cm_query() of every port, for every shape and
  * fill: empty, one port, sparse, every port, counters saturated by
  * collisions (narrow sketch). */
@@ -202,6 +237,7 @@ test_port_counts(void)
 		for (p = 0; p < DS_CM_PORTS; p++)
 			bad += out[p] != ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
 		CHECK(bad == 0, cases[i].what);
+		check_port_top(cm, out, cases[i].what);
 		ds_cm_free(cm);
 	}
 	free(out);

@@ -76,44 +76,19 @@ ds_report_country(const struct ds_report_ctx *x, uint32_t addr)
 
 /* ---- count-min top ports ---- */
 
-struct port_count {
-	uint32_t port;
-	uint64_t packets;
-};
-
 /* Top n ports of cm by querying all 65,536 ports; total = N. */
 json_t *
 ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 {
-	struct port_count best[1001];
-	unsigned have = 0, i, p;
+	uint16_t port[1000];
+	uint32_t cnt[1000];
+	unsigned have = total ? ds_cm_port_top(cm, n, port, cnt) : 0, i;
 	json_t *a = json_array();
-	uint32_t *cnt = total ? malloc(DS_CM_PORTS * sizeof(*cnt)) : NULL;
 
-	if (n > 1000)
-		n = 1000;
-	if (cnt)
-		ds_cm_port_counts(cm, cnt);
-	for (p = 0; p < DS_CM_PORTS && total; p++) {
-		/* (without memory for the batch, one query per port) */
-		uint64_t v = cnt ? cnt[p] : ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
-
-		if (!v || (have == n && v <= best[n - 1].packets))
-			continue;
-		/* insertion into a short sorted array: n is small */
-		i = have < n ? have++ : n - 1;
-		while (i > 0 && best[i - 1].packets < v) {
-			best[i] = best[i - 1];
-			i--;
-		}
-		best[i].port = p;
-		best[i].packets = v;
-	}
 	for (i = 0; i < have; i++)
-		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", (int)best[i].port,
-						   "packets", (json_int_t)best[i].packets,
-						   "share", ds_report_share((double)best[i].packets, (double)total)));
-	free(cnt);
+		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", (int)port[i],
+						   "packets", (json_int_t)cnt[i],
+						   "share", ds_report_share((double)cnt[i], (double)total)));
 	return a;
 }
 

@@ -225,3 +225,36 @@ ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
 		}
 	}
 }
+
+unsigned
+ds_cm_port_top(const struct ds_cm *cm, unsigned n, uint16_t *ports, uint32_t *counts)
+{
+	const uint32_t *row0 = cm->rows;
+	unsigned have = 0, i, p;
+
+	if (n > 1000)
+		n = 1000;
+	if (cm->total == 0 || n == 0)
+		return 0;
+	pthread_once(&port_hash_once, port_hash_init);
+	for (p = 0; p < DS_CM_PORTS; p++) {
+		uint64_t h = port_hash[p];
+		uint32_t v = row0[h & cm->mask];
+
+		if (!v || (have == n && v <= counts[n - 1]))
+			continue;
+		v = port_min(cm, h, v);
+		if (!v || (have == n && v <= counts[n - 1]))
+			continue;
+		/* insertion into a short sorted array: n is small */
+		i = have < n ? have++ : n - 1;
+		while (i > 0 && counts[i - 1] < v) {
+			counts[i] = counts[i - 1];
+			ports[i] = ports[i - 1];
+			i--;
+		}
+		counts[i] = v;
+		ports[i] = (uint16_t)p;
+	}
+	return have;
+}

@@ -85,6 +85,14 @@ ds_cm_prefetch(const struct ds_cm *cm, uint64_t hash)
 #define DS_CM_PORTS 65536
 void ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out);
 
+/* The n (<= 1000) ports with the largest estimates, largest first (ties:
+ * lower port first), leaving out ports estimated 0: what sorting
+ * ds_cm_port_counts()'s output gives, but a port whose first-row counter
+ * (an upper bound of its estimate) cannot beat the n-th best so far costs
+ * one read.  Returns how many were written to ports[] and counts[]. */
+unsigned ds_cm_port_top(const struct ds_cm *cm, unsigned n, uint16_t *ports,
+			uint32_t *counts);
+
 int ds_cm_merge(struct ds_cm *dst, const struct ds_cm *src);
 void ds_cm_clear(struct ds_cm *cm);
 uint64_t ds_cm_total(const struct ds_cm *cm);
