@@ -94,4 +94,35 @@ ds_period_of(const struct ds_conf *c, uint64_t ts_ns)
 	return (int64_t)(ts_ns / 1000000000ull / c->period);
 }
 
+/* Retire w's current set and make it own one for period to. */
+typedef void ds_flip_fn(void *arg, struct ds_worker *w, int64_t to);
+
+/* Count pkts [0, n) with times ts[] (ns) on the packet clock into w's
+ * current set, splitting the burst at the first packet of a later period
+ * (flip() there); packets older than the set's period count as late.  The
+ * worker lcores and the --pcap reader both count this way. */
+static inline void
+ds_count_packet_clock(struct ds_app *app, struct ds_worker *w, const struct ds_pkt *pkts,
+		      const uint64_t *ts, unsigned n, ds_flip_fn *flip, void *arg)
+{
+	unsigned start = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct ds_set *s = w->set[w->cur];
+		int64_t p = ds_period_of(app->conf, ts[i]);
+
+		if (s->period == DS_PERIOD_NONE) {
+			s->period = p;
+			__atomic_store_n(&w->period, p, __ATOMIC_RELEASE);
+		} else if (p > s->period) {
+			ds_set_burst(s, app->sensors, pkts + start, i - start, ts[start]);
+			start = i;
+			flip(arg, w, p);
+		} else if (p < s->period) {
+			s->late++;
+		}
+	}
+	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
+}
+
 #endif

@@ -7,8 +7,8 @@
  * The thread plays the one worker and the manager in turn.  Frames of all
  * files are taken in timestamp order (each file in its own order), parsed
  * into bursts and counted on the packet clock exactly as a worker does
- * (worker.c: a burst is split at the first packet of a later period,
- * older packets count as late); at each flip the current set is retired
+ * (ds_count_packet_clock: a burst is split at the first packet of a later
+ * period, older packets count as late); at each flip the current set is retired
  * and the manager reports every period the worker has left, which hands
  * that set back before the next flip needs it.  capture.rx_packets counts
  * the frames read.  The DPDK path (pcap PMD, one worker lcore per file)
@@ -68,9 +68,9 @@ input_oldest(struct input *in, unsigned n)
 }
 
 /* Retire the worker's set and take the other one for period to; the
- * manager's last step handed it back. */
+ * manager's last step handed it back.  (ds_flip_fn; arg: the manager) */
 static void
-flip(struct mgr *g, struct ds_worker *w, int64_t to)
+flip(void *arg, struct ds_worker *w, int64_t to)
 {
 	unsigned other = w->cur ^ 1;
 
@@ -79,33 +79,7 @@ flip(struct mgr *g, struct ds_worker *w, int64_t to)
 	w->set[other]->period = to;
 	w->state[other] = DS_SET_OWNED;
 	w->period = to;
-	ds_manager_advance(g, 0);
-}
-
-/* Count pkts [0, n), splitting at period changes (worker.c's
- * count_packet_clock without the lcore hand-over). */
-static void
-count(struct ds_app *app, struct mgr *g, struct ds_worker *w, const struct ds_pkt *pkts,
-      const uint64_t *ts, unsigned n)
-{
-	unsigned start = 0, i;
-
-	for (i = 0; i < n; i++) {
-		struct ds_set *s = w->set[w->cur];
-		int64_t p = ds_period_of(app->conf, ts[i]);
-
-		if (s->period == DS_PERIOD_NONE) {
-			s->period = p;
-			w->period = p;
-		} else if (p > s->period) {
-			ds_set_burst(s, app->sensors, pkts + start, i - start, ts[start]);
-			start = i;
-			flip(g, w, p);
-		} else if (p < s->period) {
-			s->late++;
-		}
-	}
-	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
+	ds_manager_advance(arg, 0);
 }
 
 static int
@@ -169,7 +143,7 @@ ds_reader_run(struct ds_app *app, const char *const *files, unsigned n)
 		if (nb == 0)
 			break;
 		app->read_packets += nb;
-		count(app, g, w, pkts, ts, nb);
+		ds_count_packet_clock(app, w, pkts, ts, nb, flip, g);
 		s = w->set[w->cur];
 		if (app->watch_published > s->n_watch)	/* a port found surging */
 			ds_set_adopt_watch(s, app->watch, app->watch_published, ts[nb - 1]);

@@ -64,29 +64,11 @@ pkt_ts(const struct rte_mbuf *m, const struct ts_field *tf, uint64_t now)
 	return now;
 }
 
-/* Count pkts [0, n) on the packet clock, splitting at period changes. */
+/* ds_flip_fn for ds_count_packet_clock(). */
 static void
-count_packet_clock(struct ds_app *app, struct ds_worker *w, struct ds_pkt *pkts,
-		   uint64_t *ts, unsigned n)
+flip_cb(void *arg, struct ds_worker *w, int64_t to)
 {
-	unsigned start = 0, i;
-
-	for (i = 0; i < n; i++) {
-		struct ds_set *s = w->set[w->cur];
-		int64_t p = ds_period_of(app->conf, ts[i]);
-
-		if (s->period == DS_PERIOD_NONE) {
-			s->period = p;
-			__atomic_store_n(&w->period, p, __ATOMIC_RELEASE);
-		} else if (p > s->period) {
-			ds_set_burst(s, app->sensors, pkts + start, i - start, ts[start]);
-			start = i;
-			flip(app, w, p);
-		} else if (p < s->period) {
-			s->late++;
-		}
-	}
-	ds_set_burst(w->set[w->cur], app->sensors, pkts + start, n - start, ts[start]);
+	flip(arg, w, to);
 }
 
 /* A port the manager found surging: start watching it at once (the report
@@ -154,7 +136,7 @@ ds_worker_main(void *arg)
 			ts[i] = packet_clock ? pkt_ts(m[i], &tf, now) : now;
 		}
 		if (packet_clock) {
-			count_packet_clock(app, w, pkts, ts, nb);
+			ds_count_packet_clock(app, w, pkts, ts, nb, flip_cb, app);
 		} else {
 			if (s->period < target)
 				flip(app, w, target);

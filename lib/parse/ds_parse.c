@@ -41,20 +41,6 @@ enum {
 };
 
 /* Unaligned big-endian loads. */
-static inline uint16_t
-be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t
-be32(const uint8_t *b)
-{
-	uint32_t v;
-
-	memcpy(&v, b, sizeof(v));
-	return __builtin_bswap32(v);
-}
 
 static inline void
 set_malformed(struct ds_pkt *p, enum ds_malformed reason)
@@ -87,12 +73,12 @@ parse_tcp(const uint8_t *l4, uint32_t l4len, struct ds_pkt *p)
 		set_malformed(p, DS_MAL_SHORT_L4);
 		return;
 	}
-	p->sport = be16(l4);
-	p->dport = be16(l4 + 2);
-	p->seq = be32(l4 + 4);
+	p->sport = ds_parse_be16(l4);
+	p->dport = ds_parse_be16(l4 + 2);
+	p->seq = ds_parse_be32(l4 + 4);
 	p->tcp_doff = l4[12] >> 4;
 	p->tcp_flags = l4[13];
-	p->win = be16(l4 + 14);
+	p->win = ds_parse_be16(l4 + 14);
 	if (p->tcp_doff < 5 || (uint32_t)p->tcp_doff * 4 > l4len) {
 		set_malformed(p, DS_MAL_BAD_DOFF);
 		return;
@@ -114,8 +100,8 @@ parse_l4(const uint8_t *l4, uint32_t l4len, struct ds_pkt *p)
 			set_malformed(p, DS_MAL_SHORT_L4);
 			return;
 		}
-		p->sport = be16(l4);
-		p->dport = be16(l4 + 2);
+		p->sport = ds_parse_be16(l4);
+		p->dport = ds_parse_be16(l4 + 2);
 		p->cls = DS_CLASS_UDP;
 		return;
 	case PROTO_ICMP:
@@ -142,12 +128,12 @@ parse_ipv4(const uint8_t *ip, uint32_t caplen, struct ds_pkt *p)
 		set_malformed(p, DS_MAL_SHORT_IP);
 		return;
 	}
-	p->iplen = be16(ip + 2);
-	p->ipid = be16(ip + 4);
+	p->iplen = ds_parse_be16(ip + 2);
+	p->ipid = ds_parse_be16(ip + 4);
 	p->ttl = ip[8];
 	p->proto = ip[9];
-	p->src = be32(ip + 12);
-	p->dst = be32(ip + 16);
+	p->src = ds_parse_be32(ip + 12);
+	p->dst = ds_parse_be32(ip + 16);
 	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (ip[0] >> 4 != 4)
 		set_malformed(p, DS_MAL_BAD_VERSION);
@@ -157,7 +143,7 @@ parse_ipv4(const uint8_t *ip, uint32_t caplen, struct ds_pkt *p)
 		set_malformed(p, DS_MAL_SHORT_IP);
 	else if (p->iplen < hlen || p->iplen > caplen)
 		set_malformed(p, DS_MAL_BAD_TOTLEN);
-	else if (be16(ip + 6) & IP4_FRAG_MASK)
+	else if (ds_parse_be16(ip + 6) & IP4_FRAG_MASK)
 		p->cls = DS_CLASS_FRAGMENT;
 	else
 		parse_l4(ip + hlen, p->iplen - hlen, p);
@@ -174,14 +160,14 @@ ds_parse(const uint8_t *frame, uint32_t len, struct ds_pkt *p)
 		set_malformed(p, DS_MAL_SHORT_ETH);
 		return;
 	}
-	et = be16(frame + 12);
+	et = ds_parse_be16(frame + 12);
 	if (is_outer_tag(et)) {
 		if (len < off + VLAN_HLEN) {
 			set_malformed(p, DS_MAL_SHORT_VLAN);
 			return;
 		}
 		p->vlans = 1;
-		et = be16(frame + off + 2);
+		et = ds_parse_be16(frame + off + 2);
 		off += VLAN_HLEN;
 		if (et == ET_VLAN) {
 			if (len < off + VLAN_HLEN) {
@@ -189,7 +175,7 @@ ds_parse(const uint8_t *frame, uint32_t len, struct ds_pkt *p)
 				return;
 			}
 			p->vlans = 2;
-			et = be16(frame + off + 2);
+			et = ds_parse_be16(frame + off + 2);
 			off += VLAN_HLEN;
 		}
 	}
