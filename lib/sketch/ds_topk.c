@@ -267,18 +267,16 @@ ds_topk_fold(struct ds_topk_bucket *d, unsigned j, uint64_t count,
 		d->c[j].last = last;
 }
 
-void
-ds_topk_add_n(struct ds_topk *t, uint64_t key, uint64_t hash, uint64_t count,
-	      uint32_t flags, uint64_t first, uint64_t last)
+/* Add an entry (count, flags, first, last) for key to bucket bk: folded
+ * into key's slot, else a free slot, else the victim's (an eviction); with
+ * keep_larger, an entry that does not beat the victim's count is dropped
+ * instead (ds_topk_merge()'s rule). */
+static void
+ds_topk_put(struct ds_topk *t, struct ds_topk_bucket *bk, uint64_t key, uint64_t count,
+	    uint32_t flags, uint64_t first, uint64_t last, int keep_larger)
 {
-	struct ds_topk_bucket *bk = &t->b[hash & t->bucket_mask];
-	unsigned m, i;
+	unsigned m = ds_topk_match(bk, key), i;
 
-	if (key == 0 || count == 0)
-		return;
-	if (count > DS_TOPK_COUNT_MAX)
-		count = DS_TOPK_COUNT_MAX;
-	m = ds_topk_match(bk, key);
 	if ((m & 0xff) != 0) {
 		ds_topk_fold(bk, (unsigned)__builtin_ctz(m), count, flags, first, last);
 		return;
@@ -286,10 +284,23 @@ ds_topk_add_n(struct ds_topk *t, uint64_t key, uint64_t hash, uint64_t count,
 	if ((m >> 8) != 0) {
 		i = (unsigned)__builtin_ctz(m >> 8);
 	} else {
-		i = ds_topk_victim(bk);
 		t->evictions++;
+		i = ds_topk_victim(bk);
+		if (keep_larger && ds_topk_count(bk->c[i].cf) >= count)
+			return;		/* incoming entry dropped */
 	}
 	ds_topk_set(bk, i, key, count, flags, first, last);
+}
+
+void
+ds_topk_add_n(struct ds_topk *t, uint64_t key, uint64_t hash, uint64_t count,
+	      uint32_t flags, uint64_t first, uint64_t last)
+{
+	if (key == 0 || count == 0)
+		return;
+	if (count > DS_TOPK_COUNT_MAX)
+		count = DS_TOPK_COUNT_MAX;
+	ds_topk_put(t, &t->b[hash & t->bucket_mask], key, count, flags, first, last, 0);
 }
 
 /* Merge one entry into bucket d of dst, by ds_topk_merge()'s rule. */
@@ -297,21 +308,7 @@ static void
 ds_topk_merge_one(struct ds_topk *dst, struct ds_topk_bucket *d, uint64_t key,
 		  uint64_t count, uint32_t flags, uint64_t first, uint64_t last)
 {
-	unsigned m = ds_topk_match(d, key), slot;
-
-	if ((m & 0xff) != 0) {
-		ds_topk_fold(d, (unsigned)__builtin_ctz(m), count, flags, first, last);
-		return;
-	}
-	if ((m >> 8) != 0) {
-		slot = (unsigned)__builtin_ctz(m >> 8);
-	} else {
-		dst->evictions++;
-		slot = ds_topk_victim(d);
-		if (ds_topk_count(d->c[slot].cf) >= count)
-			return;		/* incoming entry dropped */
-	}
-	ds_topk_set(d, slot, key, count, flags, first, last);
+	ds_topk_put(dst, d, key, count, flags, first, last, 1);
 }
 
 /* dst += src (src unchanged): see the file comment for the rule.  0, or
