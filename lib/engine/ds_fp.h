@@ -99,6 +99,13 @@ ds_fp_triple_promoted(struct ds_fp_slots v, uint32_t tag)
 	return (int)((v.promoted[tag >> 6] >> (tag & 63)) & 1);
 }
 
+/* The filter word ds_fp_triple_promoted() reads (to prefetch it). */
+static inline const uint64_t *
+ds_fp_triple_word(struct ds_fp_slots v, uint32_t tag)
+{
+	return &v.promoted[tag >> 6];
+}
+
 /* Bucket of a tuple hash: 32 of its bits (12-43) scaled to [0, n_buckets)
  * by a multiply, so the bucket count need not be a power of two. */
 static inline size_t

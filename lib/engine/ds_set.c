@@ -10,6 +10,7 @@
  * hashes.  Nothing here locks or uses atomics: a set has one writer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,16 +116,23 @@ pc_index(uint16_t port, unsigned sensor)
 	return (((uint32_t)port << 16 | sensor) * 0x9e3779b1u) >> (32 - PC_BITS);
 }
 
+/* Whether port may be watched or excluded: a bit per port modulo
+ * DS_SET_SPECIAL_BITS (512 bytes, always in L1), so a set bit still needs
+ * watch_slot[] and excluded[] to say which ports it stands for. */
 static inline int
 port_special(const struct ds_set *s, uint16_t port)
 {
-	return (int)((s->port_special[port / 64] >> (port % 64)) & 1);
+	unsigned b = port % DS_SET_SPECIAL_BITS;
+
+	return (int)((s->port_special[b / 64] >> (b % 64)) & 1);
 }
 
 static inline void
 mark_special(struct ds_set *s, uint16_t port)
 {
-	s->port_special[port / 64] |= 1ULL << (port % 64);
+	unsigned b = port % DS_SET_SPECIAL_BITS;
+
+	s->port_special[b / 64] |= 1ULL << (b % 64);
 }
 
 static const char *const tool_names[DS_TOOL__N] = { "mirai", "zmap", "masscan" };
@@ -250,7 +258,8 @@ ds_set_create(const struct ds_conf *c)
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
 	s->pcache = ds_mem_table(PC_ENTRIES * sizeof(*s->pcache));
 	s->src_fold = calloc(n, 1);
-	if (!s->srcc || !s->pcache || !s->src_fold)
+	s->scan_tools = calloc((size_t)n * DS_SET_TOOL_SETS, sizeof(*s->scan_tools));
+	if (!s->srcc || !s->pcache || !s->src_fold || !s->scan_tools)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -298,6 +307,7 @@ ds_set_free(struct ds_set *s)
 	free(s->srcc);
 	free(s->pcache);
 	free(s->src_fold);
+	free(s->scan_tools);
 	free(s);
 }
 
@@ -334,6 +344,7 @@ ds_set_clear(struct ds_set *s)
 	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
 	memset(s->pcache, 0, PC_ENTRIES * sizeof(*s->pcache));
 	memset(s->src_fold, 0, n);
+	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
 	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
@@ -437,11 +448,33 @@ srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
 	e->done &= PENDING_TOOL0 - 1;
 }
 
+/* The scan packets counted per (sensor, tool set) into the sensors'
+ * scan and per-tool counters. */
+static void
+fold_scan_tools(struct ds_set *s)
+{
+	unsigned i, m, t;
+
+	for (i = 0; i < s->n_sensors; i++) {
+		struct ds_sensor_stats *ss = &s->sensor[i];
+		uint64_t *c = &s->scan_tools[(size_t)i * DS_SET_TOOL_SETS];
+
+		for (m = 0; m < DS_SET_TOOL_SETS; m++) {
+			ss->cls[DS_CLASS_SCAN] += c[m];
+			for (t = 0; t < DS_TOOL__N; t++)
+				ss->tool_packets[t] += (m >> t & 1) ? c[m] : 0;
+			c[m] = 0;
+		}
+	}
+}
+
 void
 ds_set_flush_counts(struct ds_set *s)
 {
 	uint32_t b;
 	unsigned w;
+
+	fold_scan_tools(s);
 
 	for (b = 0; b <= s->srcc_mask; b++)
 		for (w = 0; w < SRCC_WAYS; w++)
@@ -480,6 +513,8 @@ struct stage {
 	uint32_t bucket;	/* source cache bucket, scans only */
 	uint32_t hyg;		/* ds_hygiene(), scans counted directly only */
 	uint32_t fp_skip;	/* not offered to the fingerprint table */
+	uint32_t pc;		/* port cache index, scans only */
+	uint32_t triple;	/* ds_fp_triple_tag(), scans only */
 };
 
 static inline void
@@ -521,6 +556,11 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	} else {
 		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
+		/* what the count pass reads next for a cached source */
+		st->pc = pc_index(p->dport, (unsigned)st->sensor);
+		__builtin_prefetch(&s->pcache[st->pc], 1);
+		st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
+		__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	}
 	st->tools = (uint16_t)ds_set_tool_of(p);
 	if (direct) {	/* else once the cache said it is offered */
@@ -534,18 +574,36 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	st->fp_skip = 0;
 }
 
+/* 1 if the low 48 bits of x are zero, else 0, in arithmetic (compilers
+ * turn comparisons into branches here, and which way matches is random). */
+static inline unsigned
+srcc_zero48(uint64_t x)
+{
+	uint64_t z = x << 16;
+
+	return (unsigned)(((z | (0 - z)) >> 63) ^ 1);
+}
+
 /* The cache entry of a scan's (sensor, source), or NULL. */
 static inline struct srcc_entry *
 srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
 	struct ds_set_srcc *b = &s->srcc[st->bucket];
-	uint16_t sensor1 = (uint16_t)(st->sensor + 1);
-	unsigned w;
+	/* (src, sensor1) are an entry's first 48 bits (little-endian): one
+	 * 8-byte load per way, and no branch on which way matches (that is
+	 * random; whether one does is not) */
+	uint64_t key = (uint64_t)(uint16_t)(st->sensor + 1) << 32 | p->src, w0, w1, w2;
+	unsigned m;
 
-	for (w = 0; w < SRCC_WAYS; w++)
-		if (b->e[w].src == p->src && b->e[w].sensor1 == sensor1)
-			return &b->e[w];
-	return NULL;
+	_Static_assert(SRCC_WAYS == 3 && offsetof(struct srcc_entry, sensor1) == 4,
+		       "srcc_find compares three ways of (src, sensor1)");
+	memcpy(&w0, &b->e[0], 8);
+	memcpy(&w1, &b->e[1], 8);
+	memcpy(&w2, &b->e[2], 8);
+	m = srcc_zero48(w0 ^ key) | srcc_zero48(w1 ^ key) << 1 | srcc_zero48(w2 ^ key) << 2;
+	if (!m)
+		return NULL;
+	return &b->e[m >> 1];	/* a (sensor, source) is in one way: m is 1, 2 or 4 */
 }
 
 /* Another scan of cached entry e: what the per-source pass still has to
@@ -583,9 +641,9 @@ srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot
 /* Whether scan p of cached entry e skips the fingerprint table (see the
  * source cache comment). */
 static inline int
-srcc_fp_skip(const struct ds_set *s, struct srcc_entry *e, const struct ds_pkt *p)
+srcc_fp_skip(const struct ds_set *s, struct srcc_entry *e, const struct stage *st)
 {
-	uint32_t tag = ds_fp_triple_tag(p->sport, p->ipid, p->win);
+	uint32_t tag = st->triple;
 
 	if (tag != e->triple) {
 		e->triple = (uint16_t)tag;
@@ -616,7 +674,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	e->sensor1 = (uint16_t)(st->sensor + 1);
 	e->pending = 1;
 	e->first = e->last = (uint32_t)(ts / NS_PER_S);
-	e->triple = (uint16_t)ds_fp_triple_tag(p->sport, p->ipid, p->win);
+	e->triple = (uint16_t)st->triple;
 	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0 | tools * PENDING_TOOL0);
 	e->watch = (uint16_t)(slot ? 1u << (slot - 1) : 0);
 	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
@@ -701,7 +759,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			struct stage *t = &st[i];
 			struct ds_sensor_stats *ss;
 			struct srcc_entry *e;
-			unsigned slot, excl, tl, k, w;
+			unsigned slot, excl, k;
 
 			vlans += q->vlans != 0;
 			if (t->cls == DS_CLASS_MALFORMED)
@@ -754,16 +812,15 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			if (e) {
 				hit++;
 				k = srcc_hit(s, e, t, slot, excl, sec);
-				t->fp_skip = (uint32_t)srcc_fp_skip(s, e, q);
+				t->fp_skip = (uint32_t)srcc_fp_skip(s, e, t);
 			} else {
 				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
 			}
 counted:
-			ss->cls[DS_CLASS_SCAN]++;
 			if (direct) {
 				ds_cm_add(s->ports[t->sensor], t->port_hash, 1);
 			} else {
-				struct ds_set_pc *pc = &s->pcache[pc_index(q->dport, (unsigned)t->sensor)];
+				struct ds_set_pc *pc = &s->pcache[t->pc];
 
 				if (pc->port == q->dport && pc->sensor1 == (uint16_t)(t->sensor + 1)) {
 					pc->count++;
@@ -779,9 +836,7 @@ counted:
 				ss->syn_excluded++;
 			if (slot)
 				ss->watch_packets[slot - 1]++;
-			for (tl = t->tools, w = 0; tl; w++, tl >>= 1)
-				if (tl & 1)
-					ss->tool_packets[w]++;
+			s->scan_tools[(unsigned)t->sensor * DS_SET_TOOL_SETS + t->tools]++;
 			ns++;
 			if (t->fp_skip) {
 				skipped++;
@@ -971,5 +1026,6 @@ ds_set_bytes(const struct ds_set *s)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
 	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + PC_ENTRIES * sizeof(*s->pcache);
+	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);
 }

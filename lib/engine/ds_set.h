@@ -51,6 +51,9 @@ struct ds_sensor_stats {
 	uint64_t hygiene[DS_HYG__N];
 };
 
+#define DS_SET_SPECIAL_BITS 4096
+#define DS_SET_TOOL_SETS (1u << DS_TOOL__N)	/* sets of tool flags */
+
 struct ds_set {
 	const struct ds_conf *conf;
 	unsigned n_sensors;
@@ -93,7 +96,11 @@ struct ds_set {
 	 * yet added to the count-min sketches (see ds_set_flush). */
 	struct ds_set_pc *pcache;
 	uint8_t *src_fold;		/* per sensor: src_excl to fold into src */
-	uint64_t port_special[65536 / 64];	/* bit: watched or excluded */
+	uint64_t *scan_tools;		/* [sensor * DS_SET_TOOL_SETS + tool flags]:
+					 * scan packets not yet in the sensor's cls
+					 * and tool_packets (see ds_set_flush) */
+	uint64_t port_special[DS_SET_SPECIAL_BITS / 64];	/* bit port % DS_SET_SPECIAL_BITS:
+					 * a watched or excluded port */
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
 	uint32_t srcc_direct;		/* scans left to count without it */
 
