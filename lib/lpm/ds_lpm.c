@@ -68,14 +68,13 @@ ds_lpm_create(uint32_t max_groups)
 	if (l == NULL)
 		return NULL;
 	l->max_groups = max_groups;
+	l->tbl8_groups = max_groups ? max_groups : 1;	/* lookups read group 0 */
 	l->tbl24 = tbl_alloc(TBL24_N * sizeof(*l->tbl24), 1);
 	l->depth24 = tbl_alloc(TBL24_N * sizeof(*l->depth24), 0);
-	if (max_groups) {
-		l->tbl8 = tbl_alloc((size_t)max_groups * GROUP_N * sizeof(*l->tbl8), 0);
+	l->tbl8 = tbl_alloc((size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8), 0);
+	if (max_groups)
 		l->depth8 = tbl_alloc((size_t)max_groups * GROUP_N * sizeof(*l->depth8), 0);
-	}
-	if (!l->tbl24 || !l->depth24 ||
-	    (max_groups && (!l->tbl8 || !l->depth8))) {
+	if (!l->tbl24 || !l->depth24 || !l->tbl8 || (max_groups && !l->depth8)) {
 		ds_lpm_free(l);
 		errno = ENOMEM;
 		return NULL;
@@ -89,7 +88,7 @@ ds_lpm_free(struct ds_lpm *l)
 	if (l == NULL)
 		return;
 	tbl_free(l->tbl24, TBL24_N * sizeof(*l->tbl24));
-	tbl_free(l->tbl8, (size_t)l->max_groups * GROUP_N * sizeof(*l->tbl8));
+	tbl_free(l->tbl8, (size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8));
 	tbl_free(l->depth24, TBL24_N * sizeof(*l->depth24));
 	tbl_free(l->depth8, (size_t)l->max_groups * GROUP_N * sizeof(*l->depth8));
 	free(l);
@@ -191,7 +190,7 @@ uint64_t
 ds_lpm_bytes(const struct ds_lpm *l)
 {
 	uint64_t b = sizeof(*l) + (uint64_t)TBL24_N * sizeof(*l->tbl24) +
-		     (uint64_t)l->max_groups * GROUP_N * sizeof(*l->tbl8);
+		     (uint64_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8);
 
 	if (l->depth24)
 		b += TBL24_N + (uint64_t)l->max_groups * GROUP_N;

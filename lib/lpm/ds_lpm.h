@@ -20,6 +20,7 @@ struct ds_lpm {			/* read-only after build; fields are internal */
 	uint16_t *tbl8;		/* groups of 256 */
 	uint32_t n_groups;
 	uint32_t max_groups;
+	uint32_t tbl8_groups;	/* allocated: max_groups, at least 1 */
 	uint8_t *depth24;	/* build-time only: prefix length per entry */
 	uint8_t *depth8;
 };
@@ -44,11 +45,14 @@ void ds_lpm_freeze(struct ds_lpm *l);
 static inline uint16_t
 ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
 {
-	uint16_t v = l->tbl24[addr >> 8];
+	uint32_t v = l->tbl24[addr >> 8], ext = v >> 15;
+	/* no branch on whether the /24 has a group (sensors of both kinds
+	 * interleave at random): without one, entry 0 of group 0 (always
+	 * allocated) is read and not used */
+	uint32_t i = (((v & ~DS_LPM_EXT) << 8) | (addr & 0xff)) & (0u - ext);
+	uint32_t w = l->tbl8[i];
 
-	if (v & DS_LPM_EXT)
-		v = l->tbl8[((uint32_t)(v & ~DS_LPM_EXT) << 8) | (addr & 0xff)];
-	return v;
+	return (uint16_t)((w & (0u - ext)) | (v & (ext - 1u)));
 }
 
 /* Bytes held by the table (for the memory report). */
