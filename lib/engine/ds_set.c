@@ -106,15 +106,33 @@ enum {
 #define PC_ENTRIES (1u << PC_BITS)
 
 struct ds_set_pc {
-	uint16_t port;
-	uint16_t sensor1;		/* sensor + 1; 0 = empty */
+	uint32_t key;			/* pc_key(); 0 = empty */
 	uint32_t count;
 };
 
 static inline uint32_t
-pc_index(uint16_t port, unsigned sensor)
+pc_key(uint16_t port, unsigned sensor)
 {
-	return (((uint32_t)port << 16 | sensor) * 0x9e3779b1u) >> (32 - PC_BITS);
+	return (uint32_t)port << 16 | (sensor + 1u);
+}
+
+static inline uint32_t
+pc_index(uint32_t key)
+{
+	return (key * 0x9e3779b1u) >> (32 - PC_BITS);
+}
+
+/* Count-min sketch and port hash of a port cache entry. */
+static inline struct ds_cm *
+pc_sketch(const struct ds_set *s, uint32_t key)
+{
+	return s->ports[(key & 0xffff) - 1u];
+}
+
+static inline uint64_t
+pc_port_hash(uint32_t key)
+{
+	return ds_cm_port_hash((uint16_t)(key >> 16));
 }
 
 /* Whether port may be watched or excluded: a bit per port modulo
@@ -485,7 +503,7 @@ ds_set_flush_counts(struct ds_set *s)
 		struct ds_set_pc *pc = &s->pcache[b];
 
 		if (pc->count)
-			ds_cm_add(s->ports[pc->sensor1 - 1u], ds_cm_port_hash(pc->port), pc->count);
+			ds_cm_add(pc_sketch(s, pc->key), pc_port_hash(pc->key), pc->count);
 		pc->count = 0;
 	}
 }
@@ -513,8 +531,11 @@ struct stage {
 	uint32_t bucket;	/* source cache bucket, scans only */
 	uint32_t hyg;		/* ds_hygiene(), scans counted directly only */
 	uint32_t fp_skip;	/* not offered to the fingerprint table */
-	uint32_t pc;		/* port cache index, scans only */
+	uint32_t pc_key;	/* port cache key and index, scans only */
+	uint32_t pc;
 	uint32_t triple;	/* ds_fp_triple_tag(), scans only */
+	uint32_t fast;		/* a scan at a sensor to a port neither watched
+				 * nor excluded, with the cache on */
 };
 
 static inline void
@@ -532,6 +553,7 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 {
 	st->sensor = -1;
 	st->cls = p->cls;
+	st->fast = 0;
 	if (p->cls > DS_CLASS_FRAGMENT)
 		return;
 	st->sensor = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
@@ -554,13 +576,15 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		st->src_hash = ds_hash_u32(p->src);
 		ds_hll_prefetch(excl ? s->src[st->sensor] : s->src_excl[st->sensor], st->src_hash);
 	} else {
+		st->fast = !port_special(s, p->dport);
 		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
 		/* what the count pass reads next for a cached source */
 		st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
 		__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	}
-	st->pc = pc_index(p->dport, (unsigned)st->sensor);
+	st->pc_key = pc_key(p->dport, (unsigned)st->sensor);
+	st->pc = pc_index(st->pc_key);
 	__builtin_prefetch(&s->pcache[st->pc], 1);
 	st->tools = (uint16_t)ds_set_tool_of(p);
 	if (direct) {	/* else once the cache said it is offered */
@@ -610,23 +634,21 @@ static inline unsigned
 srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot,
 	 unsigned excl, uint32_t sec)
 {
-	unsigned tools = st->tools, need = 0, todo;
+	unsigned tools = st->tools, want, miss, need;
 
+	/* the DONE_ bits of src_excl and the tools sit one below their
+	 * NEED_ bits: what is wanted and not done, shifted, is what to do */
+	_Static_assert(DONE_EXCL << 1 == NEED_EXCL && DONE_TOOL0 << 1 == NEED_TOOL0,
+		       "DONE_ and NEED_ bits line up");
 	if (__builtin_expect(e->pending == UINT16_MAX, 0))
 		srcc_flush_entry(s, e);
 	if (e->pending++ == 0)
 		e->first = sec;
 	e->last = sec;
-	e->done |= (uint8_t)(tools * PENDING_TOOL0);
-	if (!excl && !(e->done & DONE_EXCL)) {
-		e->done |= DONE_EXCL;
-		need |= NEED_EXCL;
-	}
-	todo = tools & ~((unsigned)e->done / DONE_TOOL0);
-	if (todo) {
-		e->done |= (uint8_t)(todo * DONE_TOOL0);
-		need |= todo * NEED_TOOL0;
-	}
+	want = (excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0;
+	miss = want & ~(unsigned)e->done;
+	e->done |= (uint8_t)(miss | tools * PENDING_TOOL0);
+	need = miss << 1;
 	if (slot && !(e->watch & (1u << (slot - 1)))) {
 		e->watch |= (uint16_t)(1u << (slot - 1));
 		need |= NEED_WATCH;
@@ -757,9 +779,22 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			struct stage *t = &st[i];
 			struct ds_sensor_stats *ss;
 			struct srcc_entry *e;
-			unsigned slot, excl, k;
+			unsigned slot = 0, excl = 0, k;
 
 			vlans += q->vlans != 0;
+			if (__builtin_expect(t->fast, 1)) {
+				/* the common case: a cached (sensor, source) */
+				e = srcc_find(s, q, t);
+				if (__builtin_expect(e != NULL, 1) &&
+				    __builtin_expect(q->src != q->dst, 1)) {
+					hit++;
+					k = srcc_hit(s, e, t, 0, 0, sec);
+					t->fp_skip = (uint32_t)srcc_fp_skip(s, e, t);
+					goto counted;
+				}
+				ss = &s->sensor[t->sensor];
+				goto scan;
+			}
 			if (t->cls == DS_CLASS_MALFORMED)
 				s->malformed[q->reason]++;
 			if (t->sensor < 0) {
@@ -779,12 +814,12 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				ss->cls[t->cls]++;
 				continue;
 			}
-			slot = excl = 0;
 			if (port_special(s, q->dport)) {
 				slot = s->watch_slot[q->dport];
 				excl = s->excluded[q->dport];
 			}
 			e = direct ? NULL : srcc_find(s, q, t);
+scan:
 			if (!e || __builtin_expect(q->src == q->dst, 0)) {
 				/* not in the cache (or src == dst): hygiene first */
 				unsigned h = direct ? t->hyg : ds_hygiene(q->src, q->dst);
@@ -820,19 +855,17 @@ counted:
 				 * entry is always rewritten, and queued for
 				 * count-min when it held another port's count */
 				struct ds_set_pc *pc = &s->pcache[t->pc], old = *pc;
-				uint32_t same = (old.port == q->dport) &
-						(old.sensor1 == (uint16_t)(t->sensor + 1));
+				uint32_t same = old.key == t->pc_key;
 
 				cmv[ncm] = old;
 				ncm += !same & (old.count != 0);
-				pc->port = q->dport;
-				pc->sensor1 = (uint16_t)(t->sensor + 1);
+				pc->key = t->pc_key;
 				pc->count = (old.count & (0 - same)) + 1;
 			}
 			if (excl)
-				ss->syn_excluded++;
+				s->sensor[t->sensor].syn_excluded++;
 			if (slot)
-				ss->watch_packets[slot - 1]++;
+				s->sensor[t->sensor].watch_packets[slot - 1]++;
 			s->scan_tools[(unsigned)t->sensor * DS_SET_TOOL_SETS + t->tools]++;
 			ns++;
 			if (t->fp_skip) {
@@ -869,8 +902,8 @@ counted:
 			}
 		}
 		for (j = 0; j < ncm; j++) {
-			cmh[j] = ds_cm_port_hash(cmv[j].port);
-			ds_cm_prefetch(s->ports[cmv[j].sensor1 - 1u], cmh[j]);
+			cmh[j] = pc_port_hash(cmv[j].key);
+			ds_cm_prefetch(pc_sketch(s, cmv[j].key), cmh[j]);
 		}
 		for (j = 0; j < nw; j++)
 			per_source_prefetch(s, &st[work[j]], need[j]);
@@ -882,7 +915,7 @@ counted:
 		for (j = 0; j < nf; j++)
 			s->touch += ds_fp_touch(s->fp_slots, st[fp[j]].fp_hash);
 		for (j = 0; j < ncm; j++)
-			ds_cm_add(s->ports[cmv[j].sensor1 - 1u], cmh[j], cmv[j].count);
+			ds_cm_add(pc_sketch(s, cmv[j].key), cmh[j], cmv[j].count);
 		for (j = 0; j < nw; j++) {
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
