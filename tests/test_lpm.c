@@ -50,7 +50,7 @@ static struct ds_lpm *
 build(int dir)
 {
 	size_t n = sizeof(table) / sizeof(table[0]);
-	struct ds_lpm *l = ds_lpm_create(16);
+	struct ds_lpm *l = ds_lpm_create(16, 0);
 
 	if (!CHECK(l != NULL, "create"))
 		return NULL;
@@ -89,7 +89,7 @@ test_table(void)
 static void
 test_errors(void)
 {
-	struct ds_lpm *l = ds_lpm_create(1);
+	struct ds_lpm *l = ds_lpm_create(1, DS_LPM_DENSE);
 
 	if (!CHECK(l != NULL, "create"))
 		return;
@@ -111,7 +111,7 @@ test_errors(void)
 	ds_lpm_free(l);
 	ds_lpm_free(NULL);
 	errno = 0;
-	CHECK(ds_lpm_create(DS_LPM_EXT + 1) == NULL && errno == EINVAL, "too many groups");
+	CHECK(ds_lpm_create(DS_LPM_EXT + 1, 0) == NULL && errno == EINVAL, "too many groups");
 }
 
 /* xorshift64*: deterministic test randomness. */
@@ -177,7 +177,7 @@ test_random(void)
 {
 	enum { NP = 200, NA = 1000000 };
 	static struct pfx p[NP];
-	struct ds_lpm *l = ds_lpm_create(NP);
+	struct ds_lpm *l = ds_lpm_create(NP, DS_LPM_DENSE);
 	unsigned bad = 0;
 
 	if (!CHECK(l != NULL, "create"))

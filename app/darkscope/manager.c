@@ -40,6 +40,8 @@ struct mgr {
 	unsigned n_pending;
 	struct ds_surge *surge;
 	uint64_t last_retry_tsc;
+	int acc_clean;			/* app->acc holds nothing since its clear */
+	struct ds_set *swapped;		/* clean set given to a worker slot by collect */
 };
 
 static uint64_t
@@ -90,9 +92,33 @@ static void
 collect(struct mgr *g, int64_t p)
 {
 	struct ds_app *app = g->app;
-	unsigned i, k;
+	struct ds_worker *one_w = NULL;
+	unsigned i, k, one_k = 0, n = 0;
 	int first = 1;
 
+	for (i = 0; i < app->n_workers; i++)
+		for (k = 0; k < 2; k++)
+			if (__atomic_load_n(&app->workers[i].state[k], __ATOMIC_ACQUIRE) ==
+			    DS_SET_RETIRED && app->workers[i].set[k]->period == p) {
+				one_w = &app->workers[i];
+				one_k = k;
+				n++;
+			}
+	g->swapped = NULL;
+	if (n == 1 && g->acc_clean) {
+		/* one set (one worker): it becomes the accumulator and the
+		 * clean accumulator takes its slot, instead of a merge that
+		 * would read all of it and write all of the accumulator */
+		struct ds_set *s = one_w->set[one_k];
+
+		ds_set_flush(s);
+		one_w->set[one_k] = app->acc;
+		app->acc = s;
+		g->swapped = one_w->set[one_k];
+		g->acc_clean = 0;
+		return;
+	}
+	g->acc_clean = 0;
 	for (i = 0; i < app->n_workers; i++) {
 		struct ds_worker *w = &app->workers[i];
 
@@ -130,7 +156,8 @@ release(struct mgr *g, int64_t p)
 			if (__atomic_load_n(&w->state[k], __ATOMIC_ACQUIRE) != DS_SET_RETIRED ||
 			    (s->period != p && s->period != DS_PERIOD_NONE))
 				continue;
-			ds_set_clear(s);
+			if (s != g->swapped)	/* that one is clean already */
+				ds_set_clear(s);
 			ds_set_copy_watch(s, app->watch);
 			__atomic_store_n(&w->state[k], DS_SET_FREE, __ATOMIC_RELEASE);
 		}
@@ -191,6 +218,7 @@ report(struct mgr *g, int64_t p, int final)
 		app->first_period = p;
 	app->last_period = p;
 	ds_set_clear(app->acc);
+	g->acc_clean = 1;
 	if (!r) {
 		fprintf(stderr, "darkscope: out of memory building the report of period %lld\n", (long long)p);
 		app->report_failures++;
@@ -341,6 +369,7 @@ ds_manager_open(struct ds_app *app)
 		return NULL;
 	g->app = app;
 	g->next = DS_PERIOD_NONE;
+	g->acc_clean = 1;	/* created empty */
 	g->surge = ds_surge_create(app->conf);
 	if (!g->surge) {
 		free(g);

@@ -424,7 +424,7 @@ ds_set_sensor_lpm(const struct ds_conf *c)
 	for (i = 0; i < c->n_sensors; i++)
 		for (j = 0; j < c->sensors[i].n_prefixes; j++)
 			long_prefixes += c->sensors[i].prefixes[j].len > 24;
-	l = ds_lpm_create(long_prefixes + 1);
+	l = ds_lpm_create(long_prefixes + 1, 0);
 	if (!l)
 		return NULL;
 	for (i = 0; i < c->n_sensors; i++)

@@ -384,7 +384,7 @@ static void
 build_lpm(struct walk *w)
 {
 	uint32_t groups = count_groups(w);
-	struct ds_lpm *l = ds_lpm_create(groups < DS_LPM_EXT ? groups : DS_LPM_EXT);
+	struct ds_lpm *l = ds_lpm_create(groups < DS_LPM_EXT ? groups : DS_LPM_EXT, DS_LPM_DENSE);
 	int rc = 0;
 
 	if (l == NULL) {

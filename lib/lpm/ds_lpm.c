@@ -56,7 +56,7 @@ tbl_free(void *p, size_t bytes)
 }
 
 struct ds_lpm *
-ds_lpm_create(uint32_t max_groups)
+ds_lpm_create(uint32_t max_groups, unsigned flags)
 {
 	struct ds_lpm *l;
 
@@ -69,7 +69,7 @@ ds_lpm_create(uint32_t max_groups)
 		return NULL;
 	l->max_groups = max_groups;
 	l->tbl8_groups = max_groups ? max_groups : 1;	/* lookups read group 0 */
-	l->tbl24 = tbl_alloc(TBL24_N * sizeof(*l->tbl24), 1);
+	l->tbl24 = tbl_alloc(TBL24_N * sizeof(*l->tbl24), (flags & DS_LPM_DENSE) != 0);
 	l->depth24 = tbl_alloc(TBL24_N * sizeof(*l->depth24), 0);
 	l->tbl8 = tbl_alloc((size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8), 0);
 	if (max_groups)
