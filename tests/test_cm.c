@@ -200,7 +200,8 @@ check_port_top(const struct ds_cm *cm, const uint32_t *est, const char *what)
 
 /* ds_cm_port_counts() == ds_cm_query() of every port, for every shape and
  * fill: empty, one port, sparse, every port, counters saturated by
- * collisions (narrow sketch). */
+ * collisions (narrow sketch); widths up to 2^16 go through the bucket
+ * index, wider ones through the plain loop. */
 static void
 test_port_counts(void)
 {
@@ -212,6 +213,7 @@ test_port_counts(void)
 		{ 4, 1, 2000, 7, "depth 1, narrow: collisions everywhere" },
 		{ 8, 8, 5000, 13, "depth 8 (64 hash bits)" },
 		{ 10, 3, 65536, 3, "every port, narrow" },
+		{ 18, 3, 20000, 3, "wider than the ports' bucket index (2^16): plain loop" },
 	};
 	uint32_t *out = malloc(DS_CM_PORTS * sizeof(*out));
 	unsigned i, p;

@@ -71,14 +71,14 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 	}
 	for (port = 0; port < 65536; port++) {
 		uint64_t v = g->now[port];
-		double mean;
 
-		mean = g->filled ? (double)g->sum[port] / g->filled : 0;
-		if (g->filled && n < max && v >= c->surge_min_packets &&
-		    (double)v > c->surge_factor * mean && !s->watch_slot[port]) {
+		/* v > factor * (sum / filled), without a division per port */
+		if (v >= c->surge_min_packets && g->filled && n < max &&
+		    (double)v * g->filled > c->surge_factor * (double)g->sum[port] &&
+		    !s->watch_slot[port]) {
 			ev[n].port = (uint16_t)port;
 			ev[n].packets = v;
-			ev[n].trailing_mean = mean;
+			ev[n].trailing_mean = (double)g->sum[port] / g->filled;
 			n++;
 		}
 		if (g->filled == g->h)

@@ -168,11 +168,69 @@ ds_cm_counters(struct ds_cm *cm)
 static uint64_t port_hash[DS_CM_PORTS];
 static pthread_once_t port_hash_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The ports by first-row counter, per width up to 2^16 (built once per
+ * process and width, then read-only): the ports of row-0 counter b are
+ * port_by_bucket[w].port[start[b] .. start[b + 1]).  An all-ports query
+ * then skips every port behind a zero first-row counter, and the top-n
+ * query every port behind one that cannot beat the n-th best, with one
+ * read per counter instead of one per port.  (Wider sketches have about a
+ * port per counter: they use the plain loop.)
+ */
+#define CSR_MAX_LOG2 16
+struct port_csr {
+	uint32_t *start;	/* width + 1 */
+	uint16_t port[DS_CM_PORTS];
+};
+static struct port_csr *port_csr[CSR_MAX_LOG2 + 1];
+static pthread_mutex_t port_csr_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 port_hash_init(void)
 {
 	for (unsigned p = 0; p < DS_CM_PORTS; p++)
 		port_hash[p] = ds_cm_port_hash((uint16_t)p);
+}
+
+/* The bucket index for cm's width, or NULL (too wide, or no memory: the
+ * callers then take the plain loop). */
+static const struct port_csr *
+port_csr_get(const struct ds_cm *cm)
+{
+	unsigned w = cm->width_log2;
+	struct port_csr *c;
+	uint32_t b, p;
+
+	if (w > CSR_MAX_LOG2)
+		return NULL;
+	c = __atomic_load_n(&port_csr[w], __ATOMIC_ACQUIRE);
+	if (c)
+		return c;
+	pthread_mutex_lock(&port_csr_lock);
+	c = port_csr[w];
+	if (!c && (c = malloc(sizeof(*c))) != NULL) {
+		c->start = calloc(((size_t)1 << w) + 1, sizeof(*c->start));
+		if (!c->start) {
+			free(c);
+			c = NULL;
+		} else {
+			for (p = 0; p < DS_CM_PORTS; p++)	/* counting sort */
+				c->start[(port_hash[p] & cm->mask) + 1]++;
+			for (b = 0; b < cm->mask + 1; b++)
+				c->start[b + 1] += c->start[b];
+			for (p = 0; p < DS_CM_PORTS; p++) {
+				uint32_t *at = &c->start[port_hash[p] & cm->mask];
+
+				c->port[(*at)++] = (uint16_t)p;	/* start[b] moves to its end */
+			}
+			for (b = cm->mask + 1; b > 0; b--)	/* shift back */
+				c->start[b] = c->start[b - 1];
+			c->start[0] = 0;
+			__atomic_store_n(&port_csr[w], c, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&port_csr_lock);
+	return c;
 }
 
 /* The minimum over rows 1.. of port p's counters, starting from v. */
@@ -198,6 +256,7 @@ ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
 {
 	const uint32_t *row0 = cm->rows;
 	uint32_t mask = cm->mask, used = 0, b;
+	const struct port_csr *csr;
 	unsigned p;
 
 	if (cm->total == 0) {
@@ -205,6 +264,17 @@ ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
 		return;
 	}
 	pthread_once(&port_hash_once, port_hash_init);
+	if ((csr = port_csr_get(cm)) != NULL) {
+		memset(out, 0, DS_CM_PORTS * sizeof(*out));
+		for (b = 0; b <= mask; b++) {
+			uint32_t v = row0[b], k;
+
+			if (v)
+				for (k = csr->start[b]; k < csr->start[b + 1]; k++)
+					out[csr->port[k]] = port_min(cm, port_hash[csr->port[k]], v);
+		}
+		return;
+	}
 	for (b = 0; b <= mask; b++)
 		used += row0[b] != 0;
 	/* One pass over the ports.  Where few first-row counters are set
@@ -226,35 +296,67 @@ ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out)
 	}
 }
 
+/* Offer (port, v) to the n-best list (have entries, count descending,
+ * ties by port ascending); returns the new length. */
+static inline unsigned
+top_put(uint16_t *ports, uint32_t *counts, unsigned n, unsigned have, uint16_t port,
+	uint32_t v)
+{
+	unsigned i;
+
+	if (!v || (have == n && (v < counts[n - 1] ||
+				 (v == counts[n - 1] && port > ports[n - 1]))))
+		return have;
+	/* insertion into a short sorted array: n is small */
+	i = have < n ? have++ : n - 1;
+	while (i > 0 && (counts[i - 1] < v || (counts[i - 1] == v && ports[i - 1] > port))) {
+		counts[i] = counts[i - 1];
+		ports[i] = ports[i - 1];
+		i--;
+	}
+	counts[i] = v;
+	ports[i] = port;
+	return have;
+}
+
 unsigned
 ds_cm_port_top(const struct ds_cm *cm, unsigned n, uint16_t *ports, uint32_t *counts)
 {
 	const uint32_t *row0 = cm->rows;
-	unsigned have = 0, i, p;
+	const struct port_csr *csr;
+	unsigned have = 0, p;
+	uint32_t b, k;
 
 	if (n > 1000)
 		n = 1000;
 	if (cm->total == 0 || n == 0)
 		return 0;
 	pthread_once(&port_hash_once, port_hash_init);
-	for (p = 0; p < DS_CM_PORTS; p++) {
-		uint64_t h = port_hash[p];
-		uint32_t v = row0[h & cm->mask];
+	if ((csr = port_csr_get(cm)) == NULL) {
+		for (p = 0; p < DS_CM_PORTS; p++) {
+			uint64_t h = port_hash[p];
+			uint32_t v = row0[h & cm->mask];
 
-		if (!v || (have == n && v <= counts[n - 1]))
-			continue;
-		v = port_min(cm, h, v);
-		if (!v || (have == n && v <= counts[n - 1]))
-			continue;
-		/* insertion into a short sorted array: n is small */
-		i = have < n ? have++ : n - 1;
-		while (i > 0 && counts[i - 1] < v) {
-			counts[i] = counts[i - 1];
-			ports[i] = ports[i - 1];
-			i--;
+			if (v && !(have == n && v < counts[n - 1]))
+				have = top_put(ports, counts, n, have, (uint16_t)p,
+					       port_min(cm, h, v));
 		}
-		counts[i] = v;
-		ports[i] = (uint16_t)p;
+		return have;
+	}
+	for (b = 0; b <= cm->mask; b++) {
+		uint32_t v = row0[b];
+
+		/* v bounds the estimates of its ports: one read decides for
+		 * all of them whether any can enter (ties go to lower ports,
+		 * so an equal bound may) */
+		if (!v || (have == n && v < counts[n - 1]))
+			continue;
+		for (k = csr->start[b]; k < csr->start[b + 1]; k++) {
+			uint16_t port = csr->port[k];
+
+			have = top_put(ports, counts, n, have, port,
+				       port_min(cm, port_hash[port], v));
+		}
 	}
 	return have;
 }
