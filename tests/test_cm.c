@@ -216,11 +216,15 @@ test_port_counts(void)
 		{ 18, 3, 20000, 3, "wider than the ports' bucket index (2^16): plain loop" },
 	};
 	uint32_t *out = malloc(DS_CM_PORTS * sizeof(*out));
+	uint64_t *acc = malloc(DS_CM_PORTS * sizeof(*acc));
 	unsigned i, p;
 
-	CHECK(out != NULL, "scratch");
-	if (!out)
+	CHECK(out != NULL && acc != NULL, "scratch");
+	if (!out || !acc) {
+		free(out);
+		free(acc);
 		return;
+	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ds_cm *cm = ds_cm_create(cases[i].wl, cases[i].depth);
 		unsigned bad = 0;
@@ -240,9 +244,17 @@ test_port_counts(void)
 			bad += out[p] != ds_cm_query(cm, ds_cm_port_hash((uint16_t)p));
 		CHECK(bad == 0, cases[i].what);
 		check_port_top(cm, out, cases[i].what);
+		/* the accumulating form adds the same estimates to what is there */
+		for (p = 0; p < DS_CM_PORTS; p++)
+			acc[p] = (uint64_t)p * 3;
+		ds_cm_port_counts_add(cm, acc);
+		for (p = 0, bad = 0; p < DS_CM_PORTS; p++)
+			bad += acc[p] != (uint64_t)p * 3 + out[p];
+		CHECK(bad == 0, cases[i].what);
 		ds_cm_free(cm);
 	}
 	free(out);
+	free(acc);
 }
 
 int

@@ -17,7 +17,6 @@ struct ds_surge {
 	uint32_t *ring;		/* h * 65536 */
 	uint64_t *sum;		/* 65536 */
 	uint64_t *now;		/* 65536: this period, scratch */
-	uint32_t *cnt;		/* 65536: one sensor, scratch */
 };
 
 struct ds_surge *
@@ -32,8 +31,7 @@ ds_surge_create(const struct ds_conf *c)
 	g->ring = calloc((size_t)g->h * 65536, sizeof(uint32_t));
 	g->sum = calloc(65536, sizeof(uint64_t));
 	g->now = calloc(DS_CM_PORTS, sizeof(*g->now));
-	g->cnt = calloc(DS_CM_PORTS, sizeof(*g->cnt));
-	if (!g->ring || !g->sum || !g->now || !g->cnt) {
+	if (!g->ring || !g->sum || !g->now) {
 		ds_surge_free(g);
 		return NULL;
 	}
@@ -48,7 +46,6 @@ ds_surge_free(struct ds_surge *g)
 	free(g->ring);
 	free(g->sum);
 	free(g->now);
-	free(g->cnt);
 	free(g);
 }
 
@@ -62,13 +59,8 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 
 	/* the period's per-port totals over all sensors */
 	memset(g->now, 0, DS_CM_PORTS * sizeof(*g->now));
-	for (i = 0; i < s->n_sensors; i++) {
-		if (ds_cm_total(s->ports[i]) == 0)
-			continue;
-		ds_cm_port_counts(s->ports[i], g->cnt);
-		for (port = 0; port < DS_CM_PORTS; port++)
-			g->now[port] += g->cnt[port];
-	}
+	for (i = 0; i < s->n_sensors; i++)
+		ds_cm_port_counts_add(s->ports[i], g->now);
 	for (port = 0; port < 65536; port++) {
 		uint64_t v = g->now[port];
 

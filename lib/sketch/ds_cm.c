@@ -319,6 +319,32 @@ top_put(uint16_t *ports, uint32_t *counts, unsigned n, unsigned have, uint16_t p
 	return have;
 }
 
+void
+ds_cm_port_counts_add(const struct ds_cm *cm, uint64_t *acc)
+{
+	const uint32_t *row0 = cm->rows;
+	const struct port_csr *csr;
+	uint32_t b, k;
+	unsigned p;
+
+	if (cm->total == 0)
+		return;
+	pthread_once(&port_hash_once, port_hash_init);
+	if ((csr = port_csr_get(cm)) == NULL) {
+		for (p = 0; p < DS_CM_PORTS; p++) {
+			uint32_t v = row0[port_hash[p] & cm->mask];
+
+			if (v)
+				acc[p] += port_min(cm, port_hash[p], v);
+		}
+		return;
+	}
+	for (b = 0; b <= cm->mask; b++)
+		if (row0[b])
+			for (k = csr->start[b]; k < csr->start[b + 1]; k++)
+				acc[csr->port[k]] += port_min(cm, port_hash[csr->port[k]], row0[b]);
+}
+
 unsigned
 ds_cm_port_top(const struct ds_cm *cm, unsigned n, uint16_t *ports, uint32_t *counts)
 {

@@ -84,6 +84,10 @@ ds_cm_prefetch(const struct ds_cm *cm, uint64_t hash)
  * and depth * 65,536 scattered reads.  out holds 65,536 counts. */
 #define DS_CM_PORTS 65536
 void ds_cm_port_counts(const struct ds_cm *cm, uint32_t *out);
+/* acc[p] += ds_cm_port_counts()'s out[p] for every port, touching only the
+ * ports with a non-zero estimate (a sum over sensors without a 256 KiB
+ * scratch array and a pass over it per sensor). */
+void ds_cm_port_counts_add(const struct ds_cm *cm, uint64_t *acc);
 
 /* The n (<= 1000) ports with the largest estimates, largest first (ties:
  * lower port first), leaving out ports estimated 0: what sorting
