@@ -2,8 +2,8 @@
  *
  * dpbench: cycles per packet of darkscope's data path alone (no PMD, no
  * mbufs): frames from a pcap file are loaded into one buffer, then parsed
- * and counted in bursts of 32 exactly as a worker does, many passes over the
- * file, timed with the TSC.
+ * and counted in bursts of the configuration's capture.burst exactly as a
+ * worker does, many passes over the file, timed with the TSC.
  *
  *   dpbench [-r PASSES] [-j OUT.json] CONF PCAP
  *
@@ -39,7 +39,7 @@
 #include "ds_parse.h"
 #include "ds_set.h"
 
-#define BURST 32
+#define BURST_MAX 512		/* the configuration's capture.burst, as a worker */
 #define SLOT 64			/* bytes per frame in the buffer (60-byte frames) */
 
 enum {
@@ -56,6 +56,7 @@ enum {
 };
 
 static uint8_t *frames;
+static unsigned burst_n = 32;
 static uint32_t *lens;
 static unsigned n_frames;
 static uint64_t file_bytes;
@@ -193,8 +194,8 @@ static inline void
 burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint32_t *ln,
       unsigned m, unsigned mask)
 {
-	struct ds_pkt pkts[BURST];
-	struct st st[BURST];
+	struct ds_pkt pkts[BURST_MAX];
+	struct st st[BURST_MAX];
 	unsigned i, n = s->n_sensors;
 
 	for (i = 0; i < m; i++)
@@ -362,8 +363,8 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 		vary_pass(r);
 		t0 = thread_cycles();
 
-		for (base = 0; base < n_frames; base += BURST) {
-			unsigned m = n_frames - base < BURST ? n_frames - base : BURST;
+		for (base = 0; base < n_frames; base += burst_n) {
+			unsigned m = n_frames - base < burst_n ? n_frames - base : burst_n;
 
 			burst(s, lpm, frames + (size_t)base * SLOT, lens + base, m, mask);
 		}
@@ -412,6 +413,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpbench: %s\n", err);
 		return 2;
 	}
+	burst_n = conf->burst < BURST_MAX ? conf->burst : BURST_MAX;
 	if ((rc = load_pcap(argv[optind + 1])) != 0) {
 		fprintf(stderr, "dpbench: %s: cannot read pcap (%s)\n", argv[optind + 1], strerror(-rc));
 		return 2;
@@ -447,9 +449,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("dpbench: %s, %u frames (%.1f MB file), %u sensors, %u passes, TSC %.3f GHz\n",
-	       argv[optind + 1], n_frames, (double)file_bytes / 1e6, conf->n_sensors, passes,
-	       (double)rte_get_tsc_hz() / 1e9);
+	printf("dpbench: %s, %u frames (%.1f MB file), %u sensors, bursts of %u, %u passes, TSC %.3f GHz\n",
+	       argv[optind + 1], n_frames, (double)file_bytes / 1e6, conf->n_sensors, burst_n,
+	       passes, (double)rte_get_tsc_hz() / 1e9);
 	measure(s, lpm, "cum", "parse", 0, passes);
 	measure(s, lpm, "cum", "+ sensor lookup, class counters, hash, hygiene", F_LOOKUP, passes);
 	measure(s, lpm, "cum", "+ count-min", F_LOOKUP | F_CM, passes);
