@@ -57,6 +57,33 @@ sync_dir_files(const char *dir)
 	return rc ? rc : ds_fs_fsync(dir);
 }
 
+/* json_dump_file() writes token by token through stdio; one buffer and
+ * one write are several times faster for a 30 KB report.  Same bytes.
+ * 0 or -errno. */
+static int
+dump_json(const json_t *j, const char *path, size_t flags)
+{
+	char *text = json_dumps(j, flags);
+	size_t len;
+	FILE *f;
+	int rc = 0;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	f = fopen(path, "w");
+	if (!f) {
+		rc = -errno;
+	} else {
+		if (fwrite(text, 1, len, f) != len)
+			rc = -(errno ? errno : EIO);
+		if (fclose(f) != 0 && rc == 0)
+			rc = -(errno ? errno : EIO);
+	}
+	free(text);
+	return rc;
+}
+
 int
 ds_report_write(json_t *report, const char *dir, const char *name, unsigned formats,
 		char *err, size_t errlen)
@@ -77,8 +104,8 @@ ds_report_write(json_t *report, const char *dir, const char *name, unsigned form
 		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/report.json", tmp);
-	if (json_dump_file(report, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0) {
-		rc = -(errno ? errno : EIO);
+	if ((rc = dump_json(report, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+			    JSON_REAL_PRECISION(10))) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
 		goto fail;
 	}
