@@ -106,6 +106,10 @@ def table(res):
         rows.append(("data path cycles/pkt, all (%s, %d frames)" % (label, dp["frames"]),
                      "%.0f (median %.0f)" % (a, am), "-", "-", "<= 60",
                      verdict(a <= 60, "by %.1fx (%.0f cycles over)" % (a / 60, a - 60))))
+        fl, flm = cyc(dp, "period-end flush of the caches (manager)")
+        if fl:
+            rows.append(("  + period-end cache flush, manager thread (per packet of a %d-frame period)"
+                         % dp["frames"], "%.1f (median %.1f)" % (fl, flm), "-", "-", "-", "-"))
         if kind == "4":
             wi, _ = cyc(dp, "all, fingerprint buckets prefetched")
             if wi:
