@@ -171,7 +171,7 @@ static pthread_once_t port_hash_once = PTHREAD_ONCE_INIT;
 /*
  * The ports by first-row counter, per width up to 2^16 (built once per
  * process and width, then read-only): the ports of row-0 counter b are
- * port_by_bucket[w].port[start[b] .. start[b + 1]).  An all-ports query
+ * port_csr[w]->port[start[b] .. start[b + 1]).  An all-ports query
  * then skips every port behind a zero first-row counter, and the top-n
  * query every port behind one that cannot beat the n-th best, with one
  * read per counter instead of one per port.  (Wider sketches have about a
