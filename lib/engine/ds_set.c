@@ -10,9 +10,11 @@
  * hashes.  Nothing here locks or uses atomics: a set has one writer.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ds_hash.h"
 #include "ds_mem.h"
@@ -54,23 +56,30 @@
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
-/* 21 bytes, three to a 64-byte bucket. */
-struct __attribute__((packed)) srcc_entry {
-	uint32_t src;
-	uint16_t sensor1;		/* sensor + 1; 0 = empty */
-	uint16_t watch;			/* bit i: watched slot i has the source */
-	uint16_t pending;		/* packets not yet in top_src */
-	uint8_t done;			/* DONE_*, and the pending packets' tools */
-	uint16_t triple;		/* ds_fp_triple_tag() of its last SYN */
-	uint32_t first;			/* seconds of the first and last pending */
-	uint32_t last;
-};
-
 #define SRCC_WAYS 3
 
+/* A bucket: three entries of 21 bytes in one 64-byte line, field by field
+ * (way w's fields are x[w]), so the three sources are one 16-byte load
+ * and the three sensors one 8-byte load when the ways are compared. */
 struct ds_set_srcc {
-	struct srcc_entry e[SRCC_WAYS];
+	uint32_t src[SRCC_WAYS];
+	uint16_t sensor1[SRCC_WAYS];	/* sensor + 1; 0 = empty */
+	uint16_t watch[SRCC_WAYS];	/* bit i: watched slot i has the source */
+	uint16_t pending[SRCC_WAYS];	/* packets not yet in top_src */
+	uint16_t triple[SRCC_WAYS];	/* ds_fp_triple_tag() of its last SYN */
+	uint8_t done[SRCC_WAYS];	/* DONE_*, and the pending packets' tools */
 	uint8_t pad;
+	uint32_t first[SRCC_WAYS];	/* seconds of the first and last pending */
+	uint32_t last[SRCC_WAYS];
+};
+
+_Static_assert(sizeof(struct ds_set_srcc) == 64, "a source-cache bucket is one line");
+
+/* What top_src needs of an entry written out (a victim of an insertion). */
+struct srcc_entry {
+	uint32_t src, first, last;
+	uint16_t sensor1, pending;
+	uint8_t done;
 };
 
 enum {
@@ -453,7 +462,7 @@ srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
  * rounded down: never later than the packets', and kept inside the set's
  * first packet time. */
 static void
-srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
+srcc_flush_entry(struct ds_set *s, const struct srcc_entry *e)
 {
 	unsigned sn = e->sensor1 - 1u;
 	uint64_t first = e->first * NS_PER_S, last = e->last * NS_PER_S;
@@ -463,8 +472,26 @@ srcc_flush_entry(struct ds_set *s, struct srcc_entry *e)
 	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src,
 		      ds_hash_u32(e->src) ^ sn, e->pending, (unsigned)e->done / PENDING_TOOL0,
 		      first, last);
-	e->pending = 0;
-	e->done &= PENDING_TOOL0 - 1;
+}
+
+static inline struct srcc_entry
+srcc_get(const struct ds_set_srcc *b, unsigned w)
+{
+	struct srcc_entry e = { b->src[w], b->first[w], b->last[w], b->sensor1[w],
+				b->pending[w], b->done[w] };
+
+	return e;
+}
+
+/* Way w's pending packets into top_src; it keeps its done bits. */
+static void
+srcc_flush_way(struct ds_set *s, struct ds_set_srcc *b, unsigned w)
+{
+	struct srcc_entry e = srcc_get(b, w);
+
+	srcc_flush_entry(s, &e);
+	b->pending[w] = 0;
+	b->done[w] &= PENDING_TOOL0 - 1;
 }
 
 /* The scan packets counted per (sensor, tool set) into the sensors'
@@ -497,8 +524,8 @@ ds_set_flush_counts(struct ds_set *s)
 
 	for (b = 0; b <= s->srcc_mask; b++)
 		for (w = 0; w < SRCC_WAYS; w++)
-			if (s->srcc[b].e[w].pending)
-				srcc_flush_entry(s, &s->srcc[b].e[w]);
+			if (s->srcc[b].pending[w])
+				srcc_flush_way(s, &s->srcc[b], w);
 	for (b = 0; b < PC_ENTRIES; b++) {
 		struct ds_set_pc *pc = &s->pcache[b];
 
@@ -596,42 +623,51 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	st->fp_skip = 0;
 }
 
-/* 1 if the low 48 bits of x are zero, else 0, in arithmetic (compilers
- * turn comparisons into branches here, and which way matches is random). */
+/* 1 if x is zero, else 0, in arithmetic (compilers turn comparisons into
+ * branches here, and which way matches is random). */
 static inline unsigned
-srcc_zero48(uint64_t x)
+srcc_zero32(uint32_t x)
 {
-	uint64_t z = x << 16;
-
-	return (unsigned)(((z | (0 - z)) >> 63) ^ 1);
+	return ((x | (0u - x)) >> 31) ^ 1u;
 }
 
-/* The cache entry of a scan's (sensor, source), or NULL. */
-static inline struct srcc_entry *
+/* The way of a scan's (sensor, source) in its bucket, or -1.  No branch
+ * on which way matches (that is random; whether one does is not). */
+static inline int
 srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
-	struct ds_set_srcc *b = &s->srcc[st->bucket];
-	/* (src, sensor1) are an entry's first 48 bits (little-endian): one
-	 * 8-byte load per way, and no branch on which way matches (that is
-	 * random; whether one does is not) */
-	uint64_t key = (uint64_t)(uint16_t)(st->sensor + 1) << 32 | p->src, w0, w1, w2;
+	const struct ds_set_srcc *b = &s->srcc[st->bucket];
+	uint32_t sensor1 = (uint32_t)st->sensor + 1u;
 	unsigned m;
 
-	_Static_assert(SRCC_WAYS == 3 && offsetof(struct srcc_entry, sensor1) == 4,
-		       "srcc_find compares three ways of (src, sensor1)");
-	memcpy(&w0, &b->e[0], 8);
-	memcpy(&w1, &b->e[1], 8);
-	memcpy(&w2, &b->e[2], 8);
-	m = srcc_zero48(w0 ^ key) | srcc_zero48(w1 ^ key) << 1 | srcc_zero48(w2 ^ key) << 2;
+#ifdef __SSE2__
+	{
+		/* src[0..2] (and sensor1[0..1]) against the source; sensor1[0..2]
+		 * (and watch[0]) against the sensor; lanes beyond way 2 masked */
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)b->src);
+		__m128i c = _mm_loadl_epi64((const __m128i *)(const void *)b->sensor1);
+		unsigned ms = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(
+			_mm_cmpeq_epi32(a, _mm_set1_epi32((int)p->src))));
+		unsigned mc = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi16(c, _mm_set1_epi16((short)sensor1)));
+
+		m = ms & ((mc & 1) | (mc >> 1 & 2) | (mc >> 2 & 4));
+	}
+#else
+	m = srcc_zero32((b->src[0] ^ p->src) | (b->sensor1[0] ^ sensor1)) |
+	    srcc_zero32((b->src[1] ^ p->src) | (b->sensor1[1] ^ sensor1)) << 1 |
+	    srcc_zero32((b->src[2] ^ p->src) | (b->sensor1[2] ^ sensor1)) << 2;
+#endif
+	_Static_assert(SRCC_WAYS == 3, "srcc_find compares three ways");
 	if (!m)
-		return NULL;
-	return &b->e[m >> 1];	/* a (sensor, source) is in one way: m is 1, 2 or 4 */
+		return -1;
+	return (int)(m >> 1);	/* a (sensor, source) is in one way: m is 1, 2 or 4 */
 }
 
-/* Another scan of cached entry e: what the per-source pass still has to
- * do for it (NEED_*). */
+/* Another scan of cached way w of b: what the per-source pass still has
+ * to do for it (NEED_*). */
 static inline unsigned
-srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot,
+srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, unsigned slot,
 	 unsigned excl, uint32_t sec)
 {
 	unsigned tools = st->tools, want, miss, need;
@@ -640,36 +676,36 @@ srcc_hit(struct ds_set *s, struct srcc_entry *e, struct stage *st, unsigned slot
 	 * NEED_ bits: what is wanted and not done, shifted, is what to do */
 	_Static_assert(DONE_EXCL << 1 == NEED_EXCL && DONE_TOOL0 << 1 == NEED_TOOL0,
 		       "DONE_ and NEED_ bits line up");
-	if (__builtin_expect(e->pending == UINT16_MAX, 0))
-		srcc_flush_entry(s, e);
-	if (e->pending++ == 0)
-		e->first = sec;
-	e->last = sec;
+	if (__builtin_expect(b->pending[w] == UINT16_MAX, 0))
+		srcc_flush_way(s, b, w);
+	if (b->pending[w]++ == 0)
+		b->first[w] = sec;
+	b->last[w] = sec;
 	want = (excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0;
-	miss = want & ~(unsigned)e->done;
-	e->done |= (uint8_t)(miss | tools * PENDING_TOOL0);
+	miss = want & ~(unsigned)b->done[w];
+	b->done[w] |= (uint8_t)(miss | tools * PENDING_TOOL0);
 	need = miss << 1;
-	if (slot && !(e->watch & (1u << (slot - 1)))) {
-		e->watch |= (uint16_t)(1u << (slot - 1));
+	if (slot && !(b->watch[w] & (1u << (slot - 1)))) {
+		b->watch[w] |= (uint16_t)(1u << (slot - 1));
 		need |= NEED_WATCH;
 	}
 	if (need)
-		st->src_hash = ds_hash_u32(e->src);
+		st->src_hash = ds_hash_u32(b->src[w]);
 	return need;
 }
 
-/* Whether scan p of cached entry e skips the fingerprint table (see the
- * source cache comment). */
+/* Whether a scan of cached way w of b skips the fingerprint table (see
+ * the source cache comment). */
 static inline int
-srcc_fp_skip(const struct ds_set *s, struct srcc_entry *e, const struct stage *st)
+srcc_fp_skip(const struct ds_set *s, struct ds_set_srcc *b, unsigned w, const struct stage *st)
 {
 	uint32_t tag = st->triple;
 
-	if (tag != e->triple) {
-		e->triple = (uint16_t)tag;
-		e->done |= DONE_VARIES;
+	if (tag != b->triple[w]) {
+		b->triple[w] = (uint16_t)tag;
+		b->done[w] |= DONE_VARIES;
 	}
-	return (e->done & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
+	return (b->done[w] & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
 }
 
 /* A clean source not in the cache: enter it in way 0 (the others move
@@ -680,23 +716,31 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	    unsigned excl, uint64_t ts, struct srcc_entry *victim)
 {
 	struct ds_set_srcc *b = &s->srcc[st->bucket];
-	unsigned tools = st->tools, need = NEED_NEW;
-	struct srcc_entry *e = &b->e[0];
+	unsigned tools = st->tools, need = NEED_NEW, w;
 
 	s->srcc_misses++;
 	st->src_hash = ds_hash_u32(p->src);
-	if (b->e[SRCC_WAYS - 1].pending) {
-		*victim = b->e[SRCC_WAYS - 1];
+	if (b->pending[SRCC_WAYS - 1]) {
+		*victim = srcc_get(b, SRCC_WAYS - 1);
 		need |= NEED_VICTIM;
 	}
-	memmove(&b->e[1], &b->e[0], (SRCC_WAYS - 1) * sizeof(b->e[0]));
-	e->src = p->src;
-	e->sensor1 = (uint16_t)(st->sensor + 1);
-	e->pending = 1;
-	e->first = e->last = (uint32_t)(ts / NS_PER_S);
-	e->triple = (uint16_t)st->triple;
-	e->done = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0 | tools * PENDING_TOOL0);
-	e->watch = (uint16_t)(slot ? 1u << (slot - 1) : 0);
+	for (w = SRCC_WAYS - 1; w > 0; w--) {
+		b->src[w] = b->src[w - 1];
+		b->sensor1[w] = b->sensor1[w - 1];
+		b->watch[w] = b->watch[w - 1];
+		b->pending[w] = b->pending[w - 1];
+		b->triple[w] = b->triple[w - 1];
+		b->done[w] = b->done[w - 1];
+		b->first[w] = b->first[w - 1];
+		b->last[w] = b->last[w - 1];
+	}
+	b->src[0] = p->src;
+	b->sensor1[0] = (uint16_t)(st->sensor + 1);
+	b->pending[0] = 1;
+	b->first[0] = b->last[0] = (uint32_t)(ts / NS_PER_S);
+	b->triple[0] = (uint16_t)st->triple;
+	b->done[0] = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0 | tools * PENDING_TOOL0);
+	b->watch[0] = (uint16_t)(slot ? 1u << (slot - 1) : 0);
 	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
 }
 
@@ -778,18 +822,20 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 			const struct ds_pkt *q = &p[i];
 			struct stage *t = &st[i];
 			struct ds_sensor_stats *ss;
-			struct srcc_entry *e;
+			struct ds_set_srcc *b = NULL;
 			unsigned slot = 0, excl = 0, k;
+			int w = -1;
 
 			vlans += q->vlans != 0;
 			if (__builtin_expect(t->fast, 1)) {
 				/* the common case: a cached (sensor, source) */
-				e = srcc_find(s, q, t);
-				if (__builtin_expect(e != NULL, 1) &&
+				b = &s->srcc[t->bucket];
+				w = srcc_find(s, q, t);
+				if (__builtin_expect(w >= 0, 1) &&
 				    __builtin_expect(q->src != q->dst, 1)) {
 					hit++;
-					k = srcc_hit(s, e, t, 0, 0, sec);
-					t->fp_skip = (uint32_t)srcc_fp_skip(s, e, t);
+					k = srcc_hit(s, b, (unsigned)w, t, 0, 0, sec);
+					t->fp_skip = (uint32_t)srcc_fp_skip(s, b, (unsigned)w, t);
 					goto counted;
 				}
 				ss = &s->sensor[t->sensor];
@@ -818,9 +864,12 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				slot = s->watch_slot[q->dport];
 				excl = s->excluded[q->dport];
 			}
-			e = direct ? NULL : srcc_find(s, q, t);
+			if (!direct) {
+				b = &s->srcc[t->bucket];
+				w = srcc_find(s, q, t);
+			}
 scan:
-			if (!e || __builtin_expect(q->src == q->dst, 0)) {
+			if (w < 0 || __builtin_expect(q->src == q->dst, 0)) {
 				/* not in the cache (or src == dst): hygiene first */
 				unsigned h = direct ? t->hyg : ds_hygiene(q->src, q->dst);
 
@@ -842,10 +891,10 @@ scan:
 					goto counted;
 				}
 			}
-			if (e) {
+			if (w >= 0) {
 				hit++;
-				k = srcc_hit(s, e, t, slot, excl, sec);
-				t->fp_skip = (uint32_t)srcc_fp_skip(s, e, t);
+				k = srcc_hit(s, b, (unsigned)w, t, slot, excl, sec);
+				t->fp_skip = (uint32_t)srcc_fp_skip(s, b, (unsigned)w, t);
 			} else {
 				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
 			}
