@@ -7,8 +7,9 @@
  * the flushed set must equal a reference that updates every structure
  * packet by packet from the same packets: HLL registers byte for byte,
  * bottom-K samples entry for entry, every top-sources entry with its exact
- * count and tool flags, count-min counters (the port cache holds counts
- * back until a flush too), and every counter.  First and last times are
+ * count and tool flags, count-min counters (the 8-bit port counters hold
+ * counts back until they wrap or a flush: ports 80 and 23, a seventh of
+ * the scans each, wrap theirs many times), and every counter.  First and last times are
  * checked to the second, as the cache keeps them (ds_set.c): never later
  * than the packet's time (ns, as given to ds_set_burst), never in an
  * earlier second.

@@ -101,47 +101,29 @@ enum {
 };
 
 /*
- * The port cache.  Scan packets per (sensor, destination port) are summed
- * in a direct-mapped table that stays in L1 (16 KiB) and added to the
- * sensor's count-min sketch as one count when the entry is replaced or the
- * set is flushed.  Count-min is linear, so the sketch ends up exactly as if
- * every packet had been added, but a packet to a port seen recently touches
- * one line instead of the sketch's four rows.  Unlike the source cache it
- * stays on with many sensors: destination ports are skewed (a few ports
- * take most scans), so with 256 sensors it still saves about 40 % of the
- * count-min updates.
+ * Port counters.  Scan packets per (sensor, destination port) are counted
+ * exactly, one 8-bit counter each (64 KiB per sensor), and added to the
+ * sensor's count-min sketch in 256s when a counter wraps and as one count
+ * per port when the set is flushed.  Count-min is linear, so the sketch
+ * ends up exactly as if every packet had been added, but a scan touches
+ * one byte (a line its first stage prefetched) instead of the sketch's
+ * four rows, with no tag to compare and nothing to evict: destination
+ * ports are skewed, so the lines of the busy ports stay in L1 and L2.
  */
-#define PC_BITS 11
-#define PC_ENTRIES (1u << PC_BITS)
-
-struct ds_set_pc {
-	uint32_t key;			/* pc_key(); 0 = empty */
-	uint32_t count;
-};
+#define PCOUNT_WRAP 256u
 
 static inline uint32_t
-pc_key(uint16_t port, unsigned sensor)
+pcount_index(uint16_t port, unsigned sensor)
 {
-	return (uint32_t)port << 16 | (sensor + 1u);
+	return (uint32_t)sensor << 16 | port;
 }
 
-static inline uint32_t
-pc_index(uint32_t key)
+/* Another scan to the (sensor, port) of counter i. */
+static inline void
+pcount_add(struct ds_set *s, uint32_t i)
 {
-	return (key * 0x9e3779b1u) >> (32 - PC_BITS);
-}
-
-/* Count-min sketch and port hash of a port cache entry. */
-static inline struct ds_cm *
-pc_sketch(const struct ds_set *s, uint32_t key)
-{
-	return s->ports[(key & 0xffff) - 1u];
-}
-
-static inline uint64_t
-pc_port_hash(uint32_t key)
-{
-	return ds_cm_port_hash((uint16_t)(key >> 16));
+	if (__builtin_expect(++s->pcount[i] == 0, 0))
+		ds_cm_add(s->ports[i >> 16], ds_cm_port_hash((uint16_t)i), PCOUNT_WRAP);
 }
 
 /* Whether port may be watched or excluded: a bit per port modulo
@@ -284,10 +266,10 @@ ds_set_create(const struct ds_conf *c)
 		goto fail;
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
-	s->pcache = ds_mem_table(PC_ENTRIES * sizeof(*s->pcache));
+	s->pcount = ds_mem_table((size_t)n * 65536 * sizeof(*s->pcount));
 	s->src_fold = calloc(n, 1);
 	s->scan_tools = calloc((size_t)n * DS_SET_TOOL_SETS, sizeof(*s->scan_tools));
-	if (!s->srcc || !s->pcache || !s->src_fold || !s->scan_tools)
+	if (!s->srcc || !s->pcount || !s->src_fold || !s->scan_tools)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -333,7 +315,7 @@ ds_set_free(struct ds_set *s)
 	ds_topk_free(s->top_victims);
 	ds_fp_free(s->fp);
 	free(s->srcc);
-	free(s->pcache);
+	free(s->pcount);
 	free(s->src_fold);
 	free(s->scan_tools);
 	free(s);
@@ -370,7 +352,9 @@ ds_set_clear(struct ds_set *s)
 	ds_topk_clear(s->top_victims);
 	ds_fp_clear(s->fp);
 	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
-	memset(s->pcache, 0, PC_ENTRIES * sizeof(*s->pcache));
+	if (s->pcount_dirty)	/* else ds_set_flush() zeroed them */
+		memset(s->pcount, 0, (size_t)n * 65536 * sizeof(*s->pcount));
+	s->pcount_dirty = 0;
 	memset(s->src_fold, 0, n);
 	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
@@ -514,6 +498,42 @@ fold_scan_tools(struct ds_set *s)
 	}
 }
 
+/* Every port counter into its sensor's count-min sketch, zeroed.  Most
+ * lines of counters are zero (ports nobody scanned): a line is one OR of
+ * eight words, and a word's nonzero counters are found by their bits. */
+static void
+pcount_flush(struct ds_set *s)
+{
+	const size_t n = (size_t)s->n_sensors * 65536;
+	uint8_t *c = s->pcount;
+	size_t i, j;
+
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+		       "a word's lowest set byte is its first counter");
+	if (!s->pcount_dirty)
+		return;
+	for (i = 0; i < n; i += 64) {
+		uint64_t w[8], any = 0;
+
+		memcpy(w, c + i, sizeof(w));
+		for (j = 0; j < 8; j++)
+			any |= w[j];
+		if (!any)
+			continue;
+		memset(c + i, 0, sizeof(w));
+		for (j = 0; j < 8; j++)
+			while (w[j]) {
+				unsigned sh = (unsigned)__builtin_ctzll(w[j]) & ~7u;
+				size_t k = i + j * 8 + sh / 8;
+
+				ds_cm_add(s->ports[k >> 16], ds_cm_port_hash((uint16_t)k),
+					  (uint32_t)(w[j] >> sh) & 0xff);
+				w[j] &= ~(0xffull << sh);
+			}
+	}
+	s->pcount_dirty = 0;
+}
+
 void
 ds_set_flush_counts(struct ds_set *s)
 {
@@ -526,13 +546,7 @@ ds_set_flush_counts(struct ds_set *s)
 		for (w = 0; w < SRCC_WAYS; w++)
 			if (s->srcc[b].pending[w])
 				srcc_flush_way(s, &s->srcc[b], w);
-	for (b = 0; b < PC_ENTRIES; b++) {
-		struct ds_set_pc *pc = &s->pcache[b];
-
-		if (pc->count)
-			ds_cm_add(pc_sketch(s, pc->key), pc_port_hash(pc->key), pc->count);
-		pc->count = 0;
-	}
+	pcount_flush(s);
 }
 
 void
@@ -558,8 +572,7 @@ struct stage {
 	uint32_t bucket;	/* source cache bucket, scans only */
 	uint32_t hyg;		/* ds_hygiene(), scans counted directly only */
 	uint32_t fp_skip;	/* not offered to the fingerprint table */
-	uint32_t pc_key;	/* port cache key and index, scans only */
-	uint32_t pc;
+	uint32_t pcount;	/* pcount_index(), scans only */
 	uint32_t triple;	/* ds_fp_triple_tag(), scans only */
 	uint32_t fast;		/* a scan at a sensor to a port neither watched
 				 * nor excluded, with the cache on */
@@ -610,9 +623,8 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
 		__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	}
-	st->pc_key = pc_key(p->dport, (unsigned)st->sensor);
-	st->pc = pc_index(st->pc_key);
-	__builtin_prefetch(&s->pcache[st->pc], 1);
+	st->pcount = pcount_index(p->dport, (unsigned)st->sensor);
+	__builtin_prefetch(&s->pcount[st->pcount], 1);
 	st->tools = (uint16_t)ds_set_tool_of(p);
 	if (direct) {	/* else once the cache said it is offered */
 		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
@@ -798,8 +810,6 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	struct stage st[64];
 	struct srcc_entry victim[64];
 	uint8_t fp[64], bs[64], work[64], need[64];
-	struct ds_set_pc cmv[64];		/* port cache entries replaced */
-	uint64_t cmh[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
 	const uint32_t sec = (uint32_t)(ts / NS_PER_S);
 	unsigned i, base;
@@ -811,7 +821,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	if (ts > s->last_ts)
 		s->last_ts = ts;
 	for (base = 0; base < n; base += 64) {
-		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, ncm = 0, j;
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
 		unsigned hit = 0, skipped = 0, vlans = 0;
@@ -899,18 +909,7 @@ scan:
 				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
 			}
 counted:
-			{
-				/* no branch on whether the port is cached: the
-				 * entry is always rewritten, and queued for
-				 * count-min when it held another port's count */
-				struct ds_set_pc *pc = &s->pcache[t->pc], old = *pc;
-				uint32_t same = old.key == t->pc_key;
-
-				cmv[ncm] = old;
-				ncm += !same & (old.count != 0);
-				pc->key = t->pc_key;
-				pc->count = (old.count & (0 - same)) + 1;
-			}
+			pcount_add(s, t->pcount);
 			if (excl)
 				s->sensor[t->sensor].syn_excluded++;
 			if (slot)
@@ -935,6 +934,7 @@ counted:
 			}
 		}
 		s->classes[DS_CLASS_SCAN] += ns;
+		s->pcount_dirty |= ns != 0;
 		s->vlan_tagged += vlans;
 		s->fp_skipped += skipped;
 		s->srcc_hits += hit;
@@ -950,10 +950,6 @@ counted:
 				s->srcc_win_scans = s->srcc_win_hits = 0;
 			}
 		}
-		for (j = 0; j < ncm; j++) {
-			cmh[j] = pc_port_hash(cmv[j].key);
-			ds_cm_prefetch(pc_sketch(s, cmv[j].key), cmh[j]);
-		}
 		for (j = 0; j < nw; j++)
 			per_source_prefetch(s, &st[work[j]], need[j]);
 		for (j = 0; j < nb; j++) {
@@ -963,8 +959,6 @@ counted:
 		}
 		for (j = 0; j < nf; j++)
 			s->touch += ds_fp_touch(s->fp_slots, st[fp[j]].fp_hash);
-		for (j = 0; j < ncm; j++)
-			ds_cm_add(pc_sketch(s, cmv[j].key), cmh[j], cmv[j].count);
 		for (j = 0; j < nw; j++) {
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
@@ -1104,7 +1098,7 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
-	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + PC_ENTRIES * sizeof(*s->pcache);
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount);
 	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);
 }

@@ -92,9 +92,11 @@ struct ds_set {
 	uint32_t srcc_mask;		/* buckets - 1 */
 	uint64_t srcc_hits, srcc_misses;
 	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
-	/* Port cache of the burst path: scan packets per (sensor, port) not
-	 * yet added to the count-min sketches (see ds_set_flush). */
-	struct ds_set_pc *pcache;
+	/* Port counters of the burst path: scan packets per (sensor, port)
+	 * not yet added to the count-min sketches, [sensor << 16 | port]
+	 * (see ds_set.c and ds_set_flush). */
+	uint8_t *pcount;
+	int pcount_dirty;		/* a counter may be nonzero */
 	uint8_t *src_fold;		/* per sensor: src_excl to fold into src */
 	uint64_t *scan_tools;		/* [sensor * DS_SET_TOOL_SETS + tool flags]:
 					 * scan packets not yet in the sensor's cls
