@@ -116,7 +116,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
 FUZZ_BUILD   ?= build/fuzz
-FUZZ_FLAGS   := -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined \
+FUZZ_FLAGS   := -O1 -g -std=gnu11 -march=native -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(addprefix -I,$(LIB_DIRS))
 FUZZ_NAMES   := parse config geo \

@@ -34,9 +34,6 @@ enum {
 	PROTO_ICMP = 1,
 	PROTO_TCP = 6,
 	PROTO_UDP = 17,
-	TCP_SYN = 0x02,
-	TCP_RST = 0x04,
-	TCP_ACK = 0x10,
 	IP4_FRAG_MASK = 0x3fff,	/* MF flag and fragment offset */
 };
 
@@ -53,17 +50,6 @@ static inline int
 is_outer_tag(uint16_t et)
 {
 	return et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD;
-}
-
-/* TCP class from the flags: RST or SYN+ACK is backscatter, SYN a scan. */
-static inline uint8_t
-tcp_class(uint8_t flags)
-{
-	if (flags & TCP_RST)
-		return DS_CLASS_BACKSCATTER;
-	if (flags & TCP_SYN)
-		return (flags & TCP_ACK) ? DS_CLASS_BACKSCATTER : DS_CLASS_SCAN;
-	return DS_CLASS_TCP_OTHER;
 }
 
 static void
@@ -83,7 +69,7 @@ parse_tcp(const uint8_t *l4, uint32_t l4len, struct ds_pkt *p)
 		set_malformed(p, DS_MAL_BAD_DOFF);
 		return;
 	}
-	p->cls = tcp_class(p->tcp_flags);
+	p->cls = ds_parse_tcp_class(p->tcp_flags);
 }
 
 /* UDP: ports.  ICMP: type in sport, code in dport (as corsaro's

@@ -22,6 +22,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 enum ds_class {
 	DS_CLASS_SCAN = 0,
@@ -73,6 +76,8 @@ struct ds_pkt {
 	uint8_t tcp_doff;	/* TCP header length in 32-bit words */
 };
 
+_Static_assert(sizeof(struct ds_pkt) == 32, "ds_parse_fast stores a ds_pkt as two 16-byte halves");
+
 /* Parse and classify one frame of len captured bytes into *p.  Never reads
  * outside the frame; never fails (bad input is a class). */
 void ds_parse(const uint8_t *frame, uint32_t len, struct ds_pkt *p);
@@ -95,10 +100,28 @@ ds_parse_be32(const uint8_t *b)
 	return __builtin_bswap32(v);
 }
 
+/* TCP flags -> class: RST, or SYN with ACK, is backscatter; SYN a scan.
+ * Index: SYN, RST, ACK as bits 0-2. */
+static inline uint8_t
+ds_parse_tcp_class(uint8_t fl)
+{
+	static const uint8_t cls[8] = {
+		DS_CLASS_TCP_OTHER, DS_CLASS_SCAN, DS_CLASS_BACKSCATTER, DS_CLASS_BACKSCATTER,
+		DS_CLASS_TCP_OTHER, DS_CLASS_BACKSCATTER, DS_CLASS_BACKSCATTER, DS_CLASS_BACKSCATTER,
+	};
+
+	return cls[(fl >> 1 & 3) | (fl >> 2 & 4)];
+}
+
 /* ds_parse() with the common case inline: an untagged IPv4 frame with a
  * 20-byte header, not a fragment, carrying a whole TCP header.  Gives
  * exactly what ds_parse() gives (tests/test_parse.c and the parse fuzzer
- * compare the two); anything else goes to ds_parse(). */
+ * compare the two); anything else goes to ds_parse().
+ *
+ * With SSSE3 the frame's fixed offsets are checked with one masked compare
+ * of bytes 12-27 (EtherType, version and IHL, fragment bits, protocol),
+ * and the fields are gathered and byte-swapped into the two halves of the
+ * ds_pkt by three byte shuffles of bytes 12-27, 26-41 and 38-53. */
 static inline void
 ds_parse_fast(const uint8_t *f, uint32_t len, struct ds_pkt *p)
 {
@@ -106,6 +129,39 @@ ds_parse_fast(const uint8_t *f, uint32_t len, struct ds_pkt *p)
 	uint32_t iplen, doff;
 	uint8_t fl;
 
+#ifdef __SSSE3__
+	__m128i h, a, t, lo, hi;
+
+	if (len < 54)
+		goto slow;
+	h = _mm_loadu_si128((const __m128i *)(const void *)(f + 12));
+	/* bytes 12-13 0x0800, 14 0x45, 20-21 & 0x3fff zero, 23 protocol 6 */
+	if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_and_si128(h, _mm_setr_epi8(-1, -1, -1, 0, 0, 0, 0, 0, 0x3f, -1, 0, -1, 0, 0, 0, 0)),
+		    _mm_setr_epi8(0x08, 0, 0x45, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0))) != 0xffff)
+		goto slow;
+	iplen = ds_parse_be16(ip + 2);
+	doff = l4[12] >> 4;
+	if (iplen < 40 || iplen > len - 14 || doff < 5 || doff * 4 > iplen - 20)
+		goto slow;
+	fl = l4[13];
+	a = _mm_loadu_si128((const __m128i *)(const void *)(f + 26));
+	t = _mm_loadu_si128((const __m128i *)(const void *)(f + 38));
+	/* src, dst, seq, sport, dport: frame bytes 26-29, 30-33, 38-41,
+	 * 34-35, 36-37, each reversed */
+	lo = _mm_shuffle_epi8(a, _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 15, 14, 13, 12, 9, 8, 11, 10));
+	/* ipid (18-19), win (48-49), iplen (16-17), then cls, reason, tcp_flags
+	 * (47), ttl (22), proto, vlans, tcp_doff, padding */
+	hi = _mm_or_si128(
+		_mm_shuffle_epi8(h, _mm_setr_epi8(7, 6, -1, -1, 5, 4, -1, -1, -1, 10, -1, -1, -1, -1, -1, -1)),
+		_mm_shuffle_epi8(t, _mm_setr_epi8(-1, -1, 11, 10, -1, -1, -1, -1, 9, -1, -1, -1, -1, -1, -1, -1)));
+	hi = _mm_or_si128(hi, _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0));
+	_mm_storeu_si128((__m128i *)(void *)p, lo);
+	_mm_storeu_si128((__m128i *)(void *)((uint8_t *)p + 16), hi);
+	p->cls = ds_parse_tcp_class(fl);
+	p->tcp_doff = (uint8_t)doff;
+	return;
+#else
 	if (len < 54 || f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 || ip[9] != 6)
 		goto slow;
 	iplen = ds_parse_be16(ip + 2);
@@ -123,15 +179,14 @@ ds_parse_fast(const uint8_t *f, uint32_t len, struct ds_pkt *p)
 		.ipid = ds_parse_be16(ip + 4),
 		.win = ds_parse_be16(l4 + 14),
 		.iplen = (uint16_t)iplen,
-		.cls = (uint8_t)((fl & 0x04) ? DS_CLASS_BACKSCATTER :
-				 (fl & 0x02) ? ((fl & 0x10) ? DS_CLASS_BACKSCATTER : DS_CLASS_SCAN) :
-				 DS_CLASS_TCP_OTHER),
+		.cls = ds_parse_tcp_class(fl),
 		.tcp_flags = fl,
 		.ttl = ip[8],
 		.proto = 6,
 		.tcp_doff = (uint8_t)doff,
 	};
 	return;
+#endif
 slow:
 	ds_parse(f, len, p);
 }
