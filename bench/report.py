@@ -109,7 +109,9 @@ def table(res):
         fl, flm = cyc(dp, "period-end flush of the caches (manager)")
         if fl:
             rows.append(("  + period-end cache flush, manager thread (per packet of a %d-frame period)"
-                         % dp["frames"], "%.1f (median %.1f)" % (fl, flm), "-", "-", "-", "-"))
+                         % dp["frames"], "%.1f (median %.1f; %.1f ms per period)"
+                         % (fl, flm, fl * dp["frames"] / dp.get("tsc_hz", tsc) * 1e3),
+                         "-", "-", "-", "-"))
         if kind == "4":
             wi, _ = cyc(dp, "all, fingerprint buckets prefetched")
             if wi:
