@@ -58,6 +58,24 @@
 
 #define SRCC_WAYS 3
 
+/*
+ * While the cache is off (many small sensors: a (sensor, source) rarely
+ * repeats, but a source does, at other sensors) the fingerprint filter
+ * runs on a table keyed by the source alone: a direct-mapped entry {source,
+ * triple tag of its last SYN, varies} per source.  A clean source whose
+ * triple changed between two of its SYNs, at any sensors, has its SYNs not
+ * offered to the fingerprint table (unless the triple may be a promoted
+ * tuple's), as the cache does per (sensor, source).  Every SYN of a source
+ * with a fixed triple is offered, and so is its first SYN in the table.
+ */
+#define SRCV_BITS 14			/* 16384 entries, 128 KiB per set */
+
+static inline uint32_t
+srcv_index(uint64_t src_hash)
+{
+	return (uint32_t)(src_hash >> (64 - SRCV_BITS));
+}
+
 /* A bucket: three entries of 21 bytes in one 64-byte line, field by field
  * (way w's fields are x[w]), so the three sources are one 16-byte load
  * and the three sensors one 8-byte load when the ways are compared. */
@@ -267,9 +285,10 @@ ds_set_create(const struct ds_conf *c)
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
 	s->pcount = ds_mem_table((size_t)n * 65536 * sizeof(*s->pcount));
+	s->srcv = ds_mem_table(((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
 	s->src_fold = calloc(n, 1);
 	s->scan_tools = calloc((size_t)n * DS_SET_TOOL_SETS, sizeof(*s->scan_tools));
-	if (!s->srcc || !s->pcount || !s->src_fold || !s->scan_tools)
+	if (!s->srcc || !s->pcount || !s->srcv || !s->src_fold || !s->scan_tools)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -316,6 +335,7 @@ ds_set_free(struct ds_set *s)
 	ds_fp_free(s->fp);
 	free(s->srcc);
 	free(s->pcount);
+	free(s->srcv);
 	free(s->src_fold);
 	free(s->scan_tools);
 	free(s);
@@ -355,6 +375,7 @@ ds_set_clear(struct ds_set *s)
 	if (s->pcount_dirty)	/* else ds_set_flush() zeroed them */
 		memset(s->pcount, 0, (size_t)n * 65536 * sizeof(*s->pcount));
 	s->pcount_dirty = 0;
+	memset(s->srcv, 0, ((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
 	memset(s->src_fold, 0, n);
 	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
@@ -615,23 +636,18 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		st->hyg = ds_hygiene(p->src, p->dst);
 		st->src_hash = ds_hash_u32(p->src);
 		ds_hll_prefetch(excl ? s->src[st->sensor] : s->src_excl[st->sensor], st->src_hash);
+		__builtin_prefetch(&s->srcv[srcv_index(st->src_hash)], 1);
 	} else {
 		st->fast = !port_special(s, p->dport);
 		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
-		/* what the count pass reads next for a cached source */
-		st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
-		__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	}
+	/* what the count pass reads next for a cached source */
+	st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
+	__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	st->pcount = pcount_index(p->dport, (unsigned)st->sensor);
 	__builtin_prefetch(&s->pcount[st->pcount], 1);
 	st->tools = (uint16_t)ds_set_tool_of(p);
-	if (direct) {	/* else once the cache said it is offered */
-		struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
-
-		st->fp_hash = ds_fp_hash(&fk);
-		ds_fp_prefetch(s->fp_slots, st->fp_hash);
-	}
 	st->fp_skip = 0;
 }
 
@@ -704,6 +720,19 @@ srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, 
 	if (need)
 		st->src_hash = ds_hash_u32(b->src[w]);
 	return need;
+}
+
+/* Whether a clean scan counted without the cache skips the fingerprint
+ * table (see SRCV_BITS): its source's entry is looked up and rewritten. */
+static inline int
+srcv_fp_skip(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
+{
+	uint64_t *e = &s->srcv[srcv_index(st->src_hash)], old = *e;
+	uint64_t same = (old >> 32) == p->src;
+	uint64_t varies = same & ((old & 1) | (((old >> 16) & 0xffff) != st->triple));
+
+	*e = (uint64_t)p->src << 32 | (uint64_t)st->triple << 16 | varies;
+	return varies && !ds_fp_triple_promoted(s->fp_slots, st->triple);
 }
 
 /* Whether a scan of cached way w of b skips the fingerprint table (see
@@ -896,6 +925,8 @@ scan:
 					/* every per-source update, not cached */
 					if (!direct)
 						t->src_hash = ds_hash_u32(q->src);
+					else if (!h)
+						t->fp_skip = (uint32_t)srcv_fp_skip(s, q, t);
 					k = NEED_NEW | NEED_TOPK | (excl ? 0 : NEED_EXCL) |
 					    t->tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
 					goto counted;
@@ -919,12 +950,10 @@ counted:
 			if (t->fp_skip) {
 				skipped++;
 			} else {
-				if (!direct) {
-					struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
+				struct ds_fp_key fk = { q->seq, q->sport, q->ipid, q->win };
 
-					t->fp_hash = ds_fp_hash(&fk);
-					ds_fp_prefetch(s->fp_slots, t->fp_hash);
-				}
+				t->fp_hash = ds_fp_hash(&fk);
+				ds_fp_prefetch(s->fp_slots, t->fp_hash);
 				fp[nf++] = (uint8_t)i;
 			}
 			if (k) {
@@ -1098,7 +1127,8 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
-	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount);
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount) +
+	     ((uint64_t)1 << SRCV_BITS) * sizeof(*s->srcv);
 	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);
 }

@@ -97,6 +97,9 @@ struct ds_set {
 	 * (see ds_set.c and ds_set_flush). */
 	uint8_t *pcount;
 	int pcount_dirty;		/* a counter may be nonzero */
+	/* Fingerprint filter while the cache is off: per source, src << 32 |
+	 * triple tag << 16 | varies (see ds_set.c, SRCV_BITS). */
+	uint64_t *srcv;
 	uint8_t *src_fold;		/* per sensor: src_excl to fold into src */
 	uint64_t *scan_tools;		/* [sensor * DS_SET_TOOL_SETS + tool flags]:
 					 * scan packets not yet in the sensor's cls

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * ds_set's fingerprint filter (ds_set.c): a source whose (source port,
+ * IP ID, window) changes between its SYNs is not a fixed-header bot, so
+ * its later SYNs skip the fingerprint table (fp_skipped counts them)
+ * unless their triple may be a promoted tuple's.  With the source cache on
+ * the filter is per (sensor, source); with it off (many small sensors) a
+ * table keyed by the source alone.  A table of traffic cases, each run
+ * with the cache on and with it off (a churn of single-packet sources
+ * first), checks what is skipped and that fixed-header tuples keep exact
+ * packet counts either way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds_set.h"
+#include "ds_test.h"
+
+#define A_NET 0x0b081000u	/* 11.8.16.0/21, sensor 0 */
+#define D_NET 0x41740380u	/* 65.116.3.128/25, sensor 1 */
+#define BOGON 0xc6336400u	/* 198.51.100.0/24: special-purpose sources */
+#define CHURN 4096		/* single-packet sources: the cache turns off */
+
+/* The fixed-header tuple of the family cases. */
+#define FAM_SPORT 6000
+#define FAM_SEQ 1098121216u
+#define FAM_IPID 256
+#define FAM_WIN 16384
+
+static struct ds_conf *
+make_conf(void)
+{
+	struct ds_conf *c = ds_conf_default();
+
+	c->n_sensors = 2;
+	c->sensors = calloc(2, sizeof(*c->sensors));
+	strcpy(c->sensors[0].name, "A");
+	strcpy(c->sensors[0].country, "JP");
+	c->sensors[0].n_prefixes = 1;
+	c->sensors[0].prefixes[0] = (struct ds_conf_prefix){ A_NET, 21 };
+	c->sensors[0].addresses = 2048;
+	strcpy(c->sensors[1].name, "D");
+	strcpy(c->sensors[1].country, "ID");
+	c->sensors[1].n_prefixes = 1;
+	c->sensors[1].prefixes[0] = (struct ds_conf_prefix){ D_NET, 25 };
+	c->sensors[1].addresses = 128;
+	c->hygiene_exclude = 0;	/* special-purpose sources are counted */
+	c->fp_table = 1 << 14;
+	c->fp_detail = 64;
+	return c;
+}
+
+static struct ds_pkt
+syn(uint32_t src, uint32_t dst, uint16_t sport, uint32_t seq, uint16_t ipid, uint16_t win)
+{
+	struct ds_pkt p = { 0 };
+
+	p.cls = DS_CLASS_SCAN;
+	p.src = src;
+	p.dst = dst;
+	p.sport = sport;
+	p.dport = 23;
+	p.seq = seq;
+	p.ipid = ipid;
+	p.win = win;
+	p.tcp_flags = 0x02;
+	return p;
+}
+
+/* A clean source address of case source i (never .0 or .255). */
+static uint32_t
+source(unsigned k, unsigned i)
+{
+	return 0x5b000001u + (k << 16) + i * 4;
+}
+
+/* Packet n of a source varying its source port: never a repeat. */
+static struct ds_pkt
+varying(uint32_t src, uint32_t dst, unsigned n)
+{
+	return syn(src, dst, (uint16_t)(20000 + n), 0x9e3779b9u * (src + n), 54000, 1024);
+}
+
+static struct ds_pkt
+family(uint32_t src, uint32_t dst)
+{
+	return syn(src, dst, FAM_SPORT, FAM_SEQ, FAM_IPID, FAM_WIN);
+}
+
+struct fcase {
+	const char *name;
+	unsigned kind;
+	uint64_t skipped_on;	/* fp_skipped with the cache on */
+	uint64_t skipped_off;	/* and off */
+	int64_t family_packets;	/* the tuple's packets, -1: not promoted */
+};
+
+enum {
+	K_FAMILY,	/* 12 sources x 5 SYNs of one fixed tuple */
+	K_VARYING,	/* 40 sources x 8 SYNs at one sensor, port varying */
+	K_TWO_SENSORS,	/* 10 sources x 4 varying SYNs at A, then 4 at D */
+	K_PROMOTED,	/* the family, then 5 varying sources sending it too */
+	K_BOGON,	/* 20 special-purpose sources x 6 varying SYNs */
+};
+
+/* Feed case kind k to s; returns the packets it offers with the tuple. */
+static void
+feed(struct ds_set *s, const struct ds_lpm *l, unsigned k)
+{
+	struct ds_pkt p[64];
+	unsigned i, n, m = 0;
+
+#define PUT(x) do { p[m++] = (x); if (m == 64) { ds_set_burst(s, l, p, m, 1); m = 0; } } while (0)
+	switch (k) {
+	case K_FAMILY:
+	case K_PROMOTED:
+		for (n = 0; n < 5; n++)
+			for (i = 0; i < 12; i++)
+				PUT(family(source(k, i), (i % 3 ? A_NET : D_NET) + n));
+		if (k == K_FAMILY)
+			break;
+		for (n = 0; n < 6; n++)	/* every other SYN is the promoted tuple */
+			for (i = 0; i < 5; i++)
+				PUT(n % 2 ? family(source(k, 100 + i), A_NET + n) :
+					    varying(source(k, 100 + i), A_NET + n, n));
+		break;
+	case K_VARYING:
+		for (n = 0; n < 8; n++)
+			for (i = 0; i < 40; i++)
+				PUT(varying(source(k, i), (i % 2 ? A_NET : D_NET) + n, n));
+		break;
+	case K_TWO_SENSORS:
+		for (n = 0; n < 8; n++)
+			for (i = 0; i < 10; i++)
+				PUT(varying(source(k, i), (n < 4 ? A_NET : D_NET) + n, n));
+		break;
+	case K_BOGON:
+		for (n = 0; n < 6; n++)
+			for (i = 0; i < 20; i++)
+				PUT(varying(BOGON + 1 + i, A_NET + n, n));
+		break;
+	}
+	if (m)
+		ds_set_burst(s, l, p, m, 1);
+#undef PUT
+}
+
+/* CHURN sources of one SYN each, unique tuples: under half the scans hit
+ * the cache, so the set counts the next ones without it. */
+static void
+churn(struct ds_set *s, const struct ds_lpm *l)
+{
+	struct ds_pkt p[64];
+	unsigned i, j;
+
+	for (i = 0; i < CHURN; i += 64) {
+		for (j = 0; j < 64; j++)
+			p[j] = varying(0x6e000001u + (i + j) * 4, A_NET + j, i + j);
+		ds_set_burst(s, l, p, 64, 1);
+	}
+}
+
+struct fam_find {
+	int64_t packets;
+};
+
+static int
+fam_visit(const struct ds_fp_info *i, void *arg)
+{
+	struct fam_find *f = arg;
+
+	if (i->key.seq == FAM_SEQ && i->key.sport == FAM_SPORT && i->key.ipid == FAM_IPID &&
+	    i->key.win == FAM_WIN)
+		f->packets = (int64_t)i->packets;
+	return 0;
+}
+
+static void
+run_case(const struct fcase *t, int cache_off)
+{
+	struct ds_conf *c = make_conf();
+	struct ds_lpm *l = ds_set_sensor_lpm(c);
+	struct ds_set *s = ds_set_create(c);
+	struct fam_find f = { -1 };
+	char what[160];
+	uint64_t before, want = cache_off ? t->skipped_off : t->skipped_on;
+
+	if (!CHECK(l && s, "create"))
+		return;
+	if (cache_off)
+		churn(s, l);
+	snprintf(what, sizeof(what), "%s: the cache is %s", t->name, cache_off ? "off" : "on");
+	CHECK((s->srcc_direct != 0) == cache_off, what);
+	before = s->fp_skipped;
+	feed(s, l, t->kind);
+	CHECK((s->srcc_direct != 0) == cache_off, what);
+	ds_set_flush(s);
+	snprintf(what, sizeof(what), "%s, cache %s: skipped %llu, want %llu", t->name,
+		 cache_off ? "off" : "on", (unsigned long long)(s->fp_skipped - before),
+		 (unsigned long long)want);
+	CHECK(s->fp_skipped - before == want, what);
+	ds_fp_foreach(s->fp, fam_visit, &f);
+	snprintf(what, sizeof(what), "%s, cache %s: family packets %lld, want %lld", t->name,
+		 cache_off ? "off" : "on", (long long)f.packets, (long long)t->family_packets);
+	CHECK(f.packets == t->family_packets, what);
+	ds_set_free(s);
+	ds_lpm_free(l);
+	ds_conf_free(c);
+}
+
+int
+main(void)
+{
+	static const struct fcase t[] = {
+		/* a fixed triple never varies: every SYN offered, exact */
+		{ "fixed-header family", K_FAMILY, 0, 0, 60 },
+		/* the first SYN of each source is offered, the 7 after skipped */
+		{ "varying source port", K_VARYING, 40 * 7, 40 * 7, -1 },
+		/* per (sensor, source) with the cache, per source without */
+		{ "varying, two sensors", K_TWO_SENSORS, 10 * 6, 10 * 7, -1 },
+		/* a varying source's SYNs with a promoted triple are offered:
+		 * 60 + 5 x 3; its other SYNs after its first are skipped */
+		{ "varying, promoted triple", K_PROMOTED, 5 * 2, 5 * 2, 75 },
+		/* special-purpose sources are never filtered */
+		{ "special-purpose varying", K_BOGON, 0, 0, -1 },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		run_case(&t[i], 0);
+		run_case(&t[i], 1);
+	}
+	return ds_test_done("test_fpfilter");
+}
