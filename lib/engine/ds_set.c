@@ -642,7 +642,7 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 		st->bucket = srcc_bucket(s, p->src, (unsigned)st->sensor);
 		__builtin_prefetch(&s->srcc[st->bucket], 1);
 	}
-	/* what the count pass reads next for a cached source */
+	/* what the fingerprint filter reads in the count pass */
 	st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
 	__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	st->pcount = pcount_index(p->dport, (unsigned)st->sensor);
