@@ -89,7 +89,7 @@ $(BUILD)/darkscope-report: $(wildcard app/darkscope-report/*.c app/darkscope-rep
 	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Iapp/darkscope-report \
 	  $(filter %.c,$^) $(BUILD)/libds.a $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/ds_test.h $(BUILD)/libds.a
+$(BUILD)/tests/%: tests/%.c tests/ds_test.h tests/ds_fixture.h $(BUILD)/libds.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests $< $(BUILD)/libds.a $(PCAP_LIBS) $(LIB_LIBS) $(SAN_LDFLAGS) -o $@
 

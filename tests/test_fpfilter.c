@@ -13,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds_fixture.h"
 #include "ds_set.h"
 #include "ds_test.h"
 
-#define A_NET 0x0b081000u	/* 11.8.16.0/21, sensor 0 */
-#define D_NET 0x41740380u	/* 65.116.3.128/25, sensor 1 */
 #define BOGON 0xc6336400u	/* 198.51.100.0/24: special-purpose sources */
 #define CHURN 4096		/* single-packet sources: the cache turns off */
 
@@ -30,23 +29,9 @@
 static struct ds_conf *
 make_conf(void)
 {
-	struct ds_conf *c = ds_conf_default();
+	struct ds_conf *c = ds_fixture_conf_ad();
 
-	c->n_sensors = 2;
-	c->sensors = calloc(2, sizeof(*c->sensors));
-	strcpy(c->sensors[0].name, "A");
-	strcpy(c->sensors[0].country, "JP");
-	c->sensors[0].n_prefixes = 1;
-	c->sensors[0].prefixes[0] = (struct ds_conf_prefix){ A_NET, 21 };
-	c->sensors[0].addresses = 2048;
-	strcpy(c->sensors[1].name, "D");
-	strcpy(c->sensors[1].country, "ID");
-	c->sensors[1].n_prefixes = 1;
-	c->sensors[1].prefixes[0] = (struct ds_conf_prefix){ D_NET, 25 };
-	c->sensors[1].addresses = 128;
 	c->hygiene_exclude = 0;	/* special-purpose sources are counted */
-	c->fp_table = 1 << 14;
-	c->fp_detail = 64;
 	return c;
 }
 

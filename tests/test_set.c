@@ -12,32 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds_fixture.h"
 #include "ds_hash.h"
 #include "ds_set.h"
 #include "ds_test.h"
 
-#define A_NET 0x0b081000u	/* 11.8.16.0/21, sensor 0 */
-#define D_NET 0x41740380u	/* 65.116.3.128/25, sensor 1 */
 #define SRC 0xc6336401u		/* 198.51.100.1: documentation range = special */
 #define GOOD 0x5b010203u	/* 91.1.2.3 */
 
 static struct ds_conf *
 make_conf(int hygiene_exclude)
 {
-	struct ds_conf *c = ds_conf_default();
+	struct ds_conf *c = ds_fixture_conf_ad();
 
-	c->n_sensors = 2;
-	c->sensors = calloc(2, sizeof(*c->sensors));
-	strcpy(c->sensors[0].name, "A");
-	strcpy(c->sensors[0].country, "JP");
-	c->sensors[0].n_prefixes = 1;
-	c->sensors[0].prefixes[0] = (struct ds_conf_prefix){ A_NET, 21 };
-	c->sensors[0].addresses = 2048;
-	strcpy(c->sensors[1].name, "D");
-	strcpy(c->sensors[1].country, "ID");
-	c->sensors[1].n_prefixes = 1;
-	c->sensors[1].prefixes[0] = (struct ds_conf_prefix){ D_NET, 25 };
-	c->sensors[1].addresses = 128;
 	c->n_watched = 1;
 	c->watched[0] = 10073;
 	c->n_excluded = 1;
@@ -45,8 +32,6 @@ make_conf(int hygiene_exclude)
 	c->hygiene_exclude = hygiene_exclude;
 	c->overlap_k = 4096;
 	c->watch_k = 1024;
-	c->fp_table = 1 << 14;
-	c->fp_detail = 64;
 	return c;
 }
 
