@@ -5,7 +5,8 @@
  *    sensor, hygiene, tools, watched and excluded ports);
  *  - merging per-core sets equals one set over the union: identical
  *    count-min counters, HLL registers, overlap samples and fingerprints
- *    (the property the manager's merge and the archive rely on);
+ *    (the property the manager's merge and the archive rely on), and the
+ *    scans per destination port exact in both;
  *  - a fixed-header tuple used by a few sources keeps exact per-sensor
  *    packet counts while 300,000 random-ISN SYNs churn the table.
  */
@@ -186,6 +187,7 @@ merge_equals_union(void)
 	struct ds_set *one = ds_set_create(c), *w[2] = { ds_set_create(c), ds_set_create(c) };
 	struct ds_set *m = ds_set_create(c);
 	static struct bk_rows r1, r2;
+	static uint64_t want[65536];
 	struct fp_rows f1 = { 0 }, f2 = { 0 };
 	uint64_t x = 88172645463325252ull;
 	unsigned i, k;
@@ -213,11 +215,14 @@ merge_equals_union(void)
 		}
 		ds_set_burst(one, l, &p, 1, 1000 + i);
 		ds_set_burst(w[ds_hash_u32(src) & 1], l, &p, 1, 1000 + i);
+		want[p.dport]++;
 	}
 	ds_set_flush(one);
 	CHECK(ds_set_merge(m, w[0]) == 0 && ds_set_merge(m, w[1]) == 0, "merge");
 	CHECK(memcmp(m->classes, one->classes, sizeof(one->classes)) == 0, "classes");
 	CHECK(memcmp(m->sensor, one->sensor, 2 * sizeof(*one->sensor)) == 0, "sensor counters");
+	CHECK(memcmp(one->port_scans, want, sizeof(want)) == 0, "scans per port exact");
+	CHECK(memcmp(m->port_scans, want, sizeof(want)) == 0, "scans per port exact after the merge");
 	for (k = 0; k < 2; k++) {
 		CHECK(memcmp(ds_cm_counters(m->ports[k]), ds_cm_counters(one->ports[k]),
 			     (size_t)4 * ds_cm_width(one->ports[k]) * ds_cm_depth(one->ports[k])) == 0,

@@ -152,6 +152,7 @@ struct ref {
 	uint64_t hygiene[DS_HYG__N];
 	struct ds_sensor_stats sensor[N_SENSORS];
 	struct ds_cm *ports[N_SENSORS], *bs_ports[N_SENSORS];
+	uint64_t port_scans[65536];
 	struct ds_hll *src[N_SENSORS], *src_excl[N_SENSORS], *victims[N_SENSORS];
 	struct ds_hll *tool_src[DS_TOOL__N][N_SENSORS];
 	struct ds_hll *watch_src[DS_CONF_MAX_WATCHED][N_SENSORS];
@@ -328,6 +329,7 @@ ref_packet(struct ref *r, const struct ds_pkt *p, uint64_t ts)
 	r->classes[DS_CLASS_SCAN]++;
 	ss->cls[DS_CLASS_SCAN]++;
 	ds_cm_add(r->ports[sn], ds_cm_port_hash(p->dport), 1);
+	r->port_scans[p->dport]++;
 	ds_hll_add(r->src[sn], hash);
 	ds_bk_add(r->overlap, p->src, hash, (unsigned)sn);
 	if (excl)
@@ -661,6 +663,8 @@ compare(struct ds_set *s, struct ref *r, const char *run)
 	      what(run, "malformed", -1));
 	CHECK(memcmp(s->hygiene, r->hygiene, sizeof(r->hygiene)) == 0, what(run, "hygiene", -1));
 	CHECK(s->n_watch == r->n_watch, what(run, "watched slots", -1));
+	CHECK(memcmp(s->port_scans, r->port_scans, sizeof(r->port_scans)) == 0,
+	      what(run, "scans per port", -1));
 	for (i = 0; i < N_SENSORS; i++) {
 		const struct ds_sensor_stats *a = &s->sensor[i], *b = &r->sensor[i];
 

@@ -136,12 +136,21 @@ pcount_index(uint16_t port, unsigned sensor)
 	return (uint32_t)sensor << 16 | port;
 }
 
+/* n scans to the (sensor, port) of counter i into the sensor's count-min
+ * sketch and the exact per-port totals. */
+static inline void
+pcount_move(struct ds_set *s, size_t i, uint32_t n)
+{
+	ds_cm_add(s->ports[i >> 16], ds_cm_port_hash((uint16_t)i), n);
+	s->port_scans[(uint16_t)i] += n;
+}
+
 /* Another scan to the (sensor, port) of counter i. */
 static inline void
 pcount_add(struct ds_set *s, uint32_t i)
 {
 	if (__builtin_expect(++s->pcount[i] == 0, 0))
-		ds_cm_add(s->ports[i >> 16], ds_cm_port_hash((uint16_t)i), PCOUNT_WRAP);
+		pcount_move(s, i, PCOUNT_WRAP);
 }
 
 /* Whether port may be watched or excluded: a bit per port modulo
@@ -286,9 +295,10 @@ ds_set_create(const struct ds_conf *c)
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
 	s->pcount = ds_mem_table((size_t)n * 65536 * sizeof(*s->pcount));
 	s->srcv = ds_mem_table(((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
+	s->port_scans = calloc(65536, sizeof(*s->port_scans));
 	s->src_fold = calloc(n, 1);
 	s->scan_tools = calloc((size_t)n * DS_SET_TOOL_SETS, sizeof(*s->scan_tools));
-	if (!s->srcc || !s->pcount || !s->srcv || !s->src_fold || !s->scan_tools)
+	if (!s->srcc || !s->pcount || !s->srcv || !s->port_scans || !s->src_fold || !s->scan_tools)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -336,6 +346,7 @@ ds_set_free(struct ds_set *s)
 	free(s->srcc);
 	free(s->pcount);
 	free(s->srcv);
+	free(s->port_scans);
 	free(s->src_fold);
 	free(s->scan_tools);
 	free(s);
@@ -376,6 +387,7 @@ ds_set_clear(struct ds_set *s)
 		memset(s->pcount, 0, (size_t)n * 65536 * sizeof(*s->pcount));
 	s->pcount_dirty = 0;
 	memset(s->srcv, 0, ((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
+	memset(s->port_scans, 0, 65536 * sizeof(*s->port_scans));
 	memset(s->src_fold, 0, n);
 	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
 	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
@@ -547,8 +559,7 @@ pcount_flush(struct ds_set *s)
 				unsigned sh = (unsigned)__builtin_ctzll(w[j]) & ~7u;
 				size_t k = i + j * 8 + sh / 8;
 
-				ds_cm_add(s->ports[k >> 16], ds_cm_port_hash((uint16_t)k),
-					  (uint32_t)(w[j] >> sh) & 0xff);
+				pcount_move(s, k, (uint32_t)(w[j] >> sh) & 0xff);
 				w[j] &= ~(0xffull << sh);
 			}
 	}
@@ -1065,6 +1076,8 @@ ds_set_merge(struct ds_set *d, struct ds_set *s)
 	for (i = 0; i < s->n_watch; i++)
 		if (s->watch_since[i] > d->watch_since[i])
 			d->watch_since[i] = s->watch_since[i];
+	for (i = 0; i < 65536; i++)
+		d->port_scans[i] += s->port_scans[i];
 	for (i = 0; i < n; i++) {
 		struct ds_sensor_stats *a = &d->sensor[i];
 		const struct ds_sensor_stats *b = &s->sensor[i];
@@ -1128,7 +1141,7 @@ ds_set_bytes(const struct ds_set *s)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
 	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount) +
-	     ((uint64_t)1 << SRCV_BITS) * sizeof(*s->srcv);
+	     ((uint64_t)1 << SRCV_BITS) * sizeof(*s->srcv) + 65536 * sizeof(*s->port_scans);
 	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);
 }

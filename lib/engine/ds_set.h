@@ -69,6 +69,9 @@ struct ds_set {
 
 	struct ds_sensor_stats *sensor;	/* n_sensors */
 	struct ds_cm **ports;		/* per sensor: scan dst ports */
+	uint64_t *port_scans;		/* [port]: scan packets at all sensors,
+					 * exact (ds_set_flush; merged; not in
+					 * archives, which keep the count-min) */
 	struct ds_cm **bs_ports;	/* per sensor: backscatter src ports */
 	struct ds_hll **src;		/* per sensor: scan sources */
 	struct ds_hll **src_excl;	/* per sensor: sources without excluded ports */

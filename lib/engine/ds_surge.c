@@ -16,7 +16,6 @@ struct ds_surge {
 	unsigned pos;
 	uint32_t *ring;		/* h * 65536 */
 	uint64_t *sum;		/* 65536 */
-	uint64_t *now;		/* 65536: this period, scratch */
 };
 
 struct ds_surge *
@@ -30,8 +29,7 @@ ds_surge_create(const struct ds_conf *c)
 	g->h = c->surge_history;
 	g->ring = calloc((size_t)g->h * 65536, sizeof(uint32_t));
 	g->sum = calloc(65536, sizeof(uint64_t));
-	g->now = calloc(DS_CM_PORTS, sizeof(*g->now));
-	if (!g->ring || !g->sum || !g->now) {
+	if (!g->ring || !g->sum) {
 		ds_surge_free(g);
 		return NULL;
 	}
@@ -45,7 +43,6 @@ ds_surge_free(struct ds_surge *g)
 		return;
 	free(g->ring);
 	free(g->sum);
-	free(g->now);
 	free(g);
 }
 
@@ -55,14 +52,11 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 {
 	const struct ds_conf *c = g->conf;
 	uint32_t *slot = &g->ring[(size_t)g->pos * 65536];
-	unsigned port, i, n = 0;
+	unsigned port, n = 0;
 
-	/* the period's per-port totals over all sensors */
-	memset(g->now, 0, DS_CM_PORTS * sizeof(*g->now));
-	for (i = 0; i < s->n_sensors; i++)
-		ds_cm_port_counts_add(s->ports[i], g->now);
 	for (port = 0; port < 65536; port++) {
-		uint64_t v = g->now[port];
+		/* the period's scans to the port at all sensors, exact */
+		uint64_t v = s->port_scans[port];
 
 		/* v > factor * (sum / filled), without a division per port */
 		if (v >= c->surge_min_packets && g->filled && n < max &&

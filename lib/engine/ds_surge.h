@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * ds_surge: automatic surge detection over destination ports.  Once per
- * period the manager queries the merged count-min sketches of all sensors
- * for every port and compares the period's packets with the port's trailing
+ * period the manager reads the merged set's exact scan totals per port
+ * (port_scans, all sensors) and compares the period's packets with the port's trailing
  * mean over the last `surge_history` periods (a ring of per-port counts,
  * fixed memory).  A port whose packets are at least surge_min_packets and
  * exceed surge_factor x its trailing mean is a surge; the app then watches
