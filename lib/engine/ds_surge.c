@@ -5,7 +5,6 @@
  * subtraction and one addition per port per period.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "ds_surge.h"
 
