@@ -88,46 +88,67 @@ enum {
 	K_BOGON,	/* 20 special-purpose sources x 6 varying SYNs */
 };
 
-/* Feed case kind k to s; returns the packets it offers with the tuple. */
+/* Packets queued for s, handed over in bursts of 64. */
+struct feeder {
+	struct ds_set *s;
+	const struct ds_lpm *l;
+	struct ds_pkt p[64];
+	unsigned m;
+};
+
+static void
+feed_flush(struct feeder *f)
+{
+	if (f->m)
+		ds_set_burst(f->s, f->l, f->p, f->m, 1);
+	f->m = 0;
+}
+
+static void
+put(struct feeder *f, struct ds_pkt p)
+{
+	f->p[f->m++] = p;
+	if (f->m == 64)
+		feed_flush(f);
+}
+
+/* Feed the packets of case kind k to s. */
 static void
 feed(struct ds_set *s, const struct ds_lpm *l, unsigned k)
 {
-	struct ds_pkt p[64];
-	unsigned i, n, m = 0;
+	struct feeder f = { s, l, { { 0 } }, 0 };
+	unsigned i, n;
 
-#define PUT(x) do { p[m++] = (x); if (m == 64) { ds_set_burst(s, l, p, m, 1); m = 0; } } while (0)
 	switch (k) {
 	case K_FAMILY:
 	case K_PROMOTED:
 		for (n = 0; n < 5; n++)
 			for (i = 0; i < 12; i++)
-				PUT(family(source(k, i), (i % 3 ? A_NET : D_NET) + n));
+				put(&f, family(source(k, i), (i % 3 ? A_NET : D_NET) + n));
 		if (k == K_FAMILY)
 			break;
 		for (n = 0; n < 6; n++)	/* every other SYN is the promoted tuple */
 			for (i = 0; i < 5; i++)
-				PUT(n % 2 ? family(source(k, 100 + i), A_NET + n) :
-					    varying(source(k, 100 + i), A_NET + n, n));
+				put(&f, n % 2 ? family(source(k, 100 + i), A_NET + n) :
+						varying(source(k, 100 + i), A_NET + n, n));
 		break;
 	case K_VARYING:
 		for (n = 0; n < 8; n++)
 			for (i = 0; i < 40; i++)
-				PUT(varying(source(k, i), (i % 2 ? A_NET : D_NET) + n, n));
+				put(&f, varying(source(k, i), (i % 2 ? A_NET : D_NET) + n, n));
 		break;
 	case K_TWO_SENSORS:
 		for (n = 0; n < 8; n++)
 			for (i = 0; i < 10; i++)
-				PUT(varying(source(k, i), (n < 4 ? A_NET : D_NET) + n, n));
+				put(&f, varying(source(k, i), (n < 4 ? A_NET : D_NET) + n, n));
 		break;
 	case K_BOGON:
 		for (n = 0; n < 6; n++)
 			for (i = 0; i < 20; i++)
-				PUT(varying(BOGON + 1 + i, A_NET + n, n));
+				put(&f, varying(BOGON + 1 + i, A_NET + n, n));
 		break;
 	}
-	if (m)
-		ds_set_burst(s, l, p, m, 1);
-#undef PUT
+	feed_flush(&f);
 }
 
 /* CHURN sources of one SYN each, unique tuples: under half the scans hit
@@ -135,14 +156,12 @@ feed(struct ds_set *s, const struct ds_lpm *l, unsigned k)
 static void
 churn(struct ds_set *s, const struct ds_lpm *l)
 {
-	struct ds_pkt p[64];
-	unsigned i, j;
+	struct feeder f = { s, l, { { 0 } }, 0 };
+	unsigned i;
 
-	for (i = 0; i < CHURN; i += 64) {
-		for (j = 0; j < 64; j++)
-			p[j] = varying(0x6e000001u + (i + j) * 4, A_NET + j, i + j);
-		ds_set_burst(s, l, p, 64, 1);
-	}
+	for (i = 0; i < CHURN; i++)
+		put(&f, varying(0x6e000001u + i * 4, A_NET + i % 64, i));
+	feed_flush(&f);
 }
 
 struct fam_find {
