@@ -18,10 +18,11 @@
  * 256 packets (crossing the 64-packet chunks), in phases, a table of cases:
  *  - repeaters: 300 sources, ~50 packets each, interleaved; some live
  *    inside a sensor prefix, some carry tool labels, always or now and then;
- *  - churn: ~100,000 sources of one packet each among the repeaters: more
- *    (sensor, source) pairs than the cache holds, so entries with pending
- *    packets are evicted, and under half the scans hit, so the set counts
- *    directly;
+ *  - spread: ~60,000 sources of one packet each among the repeaters, at a
+ *    rate that keeps the cache on: buckets that take more than their three
+ *    ways push entries with pending packets out;
+ *  - churn: ~100,000 more such sources, now 85 % of the scans: under half
+ *    the scans hit, so the set counts directly;
  *  - repeaters again, until the set has counted its 2^20 scans directly and
  *    uses the cache again;
  *  - one source sending 75,000 packets to one sensor without a flush;
@@ -32,7 +33,8 @@
  *  - bad input beside good: packets to no sensor, fragments, backscatter
  *    from cached sources, malformed and IPv6 packets, and empty bursts.
  * The set is flushed and compared after the first phase (before direct
- * counting has made every update once), after the hygiene phase and at the
+ * counting has made every update once), after the spread (checking that
+ * it evicted), after the hygiene phase and at the
  * end.  The whole stream runs with hygiene_exclude on and off (and once
  * more with another seed).
  *
@@ -94,12 +96,12 @@ make_conf(int hygiene_exclude)
 	c->n_excluded = 1;
 	c->excluded[0] = EXCLUDED;
 	c->hygiene_exclude = hygiene_exclude;
-	/* exact samples: more than the ~101,000 sources (~21,000 watched) */
-	c->overlap_k = 1u << 17;
-	c->watch_k = 1u << 15;
+	/* exact samples: more than the ~161,000 sources (~34,000 watched) */
+	c->overlap_k = 1u << 18;
+	c->watch_k = 1u << 16;
 	/* 2^18 entries (32,768 buckets of 8) for ~101,000 keys evict ~200 by
-	 * chance; 2^20 do not (checked) */
-	c->topsrc_log2 = 20;
+	 * chance; 2^21 for ~161,000 do not (checked) */
+	c->topsrc_log2 = 21;
 	c->fp_table = 1 << 14;
 	c->fp_detail = 64;
 	return c;
@@ -351,7 +353,7 @@ ref_packet(struct ref *r, const struct ds_pkt *p, uint64_t ts)
 
 /* ---- the stream ---- */
 
-enum { PH_REPEAT, PH_CHURN, PH_HEAVY, PH_HYGIENE, PH_SURGE, PH_STRAY };
+enum { PH_REPEAT, PH_SPREAD, PH_CHURN, PH_HEAVY, PH_HYGIENE, PH_SURGE, PH_STRAY };
 
 /* Tool label of a repeater: fixed, or drawn per packet (MIXED), so that
  * some cached sources show a label only after they were cached. */
@@ -468,6 +470,15 @@ bad_source(struct gen *g)
 	}
 }
 
+/* 48.0.0.0 and up: one new source each, low byte 1..254. */
+static struct ds_pkt
+churn_source(struct gen *g, uint32_t k)
+{
+	g->churn++;
+	return scan(g, 0x30000000u + (g->churn / 254 << 8) + 1 + g->churn % 254,
+		    dst_any(g), pick_port(g), k % ST__N);
+}
+
 static struct ds_pkt
 next_packet(struct gen *g, unsigned kind)
 {
@@ -475,13 +486,10 @@ next_packet(struct gen *g, unsigned kind)
 	struct ds_pkt p;
 
 	switch (kind) {
-	case PH_CHURN:
-		if (k < 3)	/* the repeaters go on meanwhile */
-			return repeater(g, 0, 0);
-		/* 48.0.0.0 and up: one new source each, low byte 1..254 */
-		g->churn++;
-		return scan(g, 0x30000000u + (g->churn / 254 << 8) + 1 + g->churn % 254,
-			    dst_any(g), pick_port(g), k % ST__N);
+	case PH_SPREAD:	/* 60 % cached repeaters keep the cache on */
+		return k < 12 ? repeater(g, 0, 0) : churn_source(g, k);
+	case PH_CHURN:	/* the repeaters go on meanwhile */
+		return k < 3 ? repeater(g, 0, 0) : churn_source(g, k);
 	case PH_HYGIENE:
 		if (k < 13)
 			return repeater(g, 0, 0);
@@ -708,6 +716,10 @@ static const struct phase {
 } phases[] = {
 	/* compared before direct counting has done every update once */
 	{ "repeaters", PH_REPEAT, 15000, 0, 1 },
+	/* 40 % one-packet sources, ~60,000, with the cache on (60 % hits):
+	 * buckets that take more than their three ways push entries with
+	 * pending packets out */
+	{ "spread", PH_SPREAD, 150000, 0, 1 },
 	/* 85 % one-packet sources: ~100,000 of them */
 	{ "churn", PH_CHURN, 118000, 1, 0 },
 	/* direct counting lasts 2^20 scans (SRCC_DIRECT) from the first
@@ -792,9 +804,11 @@ one_run(const struct run *ru)
 			CHECK(r->ok, what(label, "reference tables large enough", -1));
 			ds_set_flush(s);
 			compare(s, r, label);
+			if (f->kind == PH_SPREAD)	/* pending packets written out */
+				CHECK(s->srcc_victims > 1000, what(label, "cache victims", -1));
 		}
 	}
-	CHECK(g.churn > 90000, what(ru->name, "churn sources", -1));
+	CHECK(g.churn > 150000, what(ru->name, "churn sources", -1));
 	CHECK(s->first_ts == T0 && s->last_ts == last, what(ru->name, "first and last times", -1));
 	CHECK(s->srcc_hits > 0 && s->srcc_misses > 0, what(ru->name, "cache used", -1));
 	/* a second flush has nothing left to write */

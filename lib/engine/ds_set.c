@@ -52,7 +52,7 @@
  * SYN of a source with a fixed triple is offered, and so is the first SYN
  * of every source.
  */
-#define SRCC_BUCKETS 2048		/* 128 KiB per set */
+#define SRCC_BUCKETS 32768		/* 2 MiB per set */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
@@ -390,7 +390,7 @@ ds_set_clear(struct ds_set *s)
 	memset(s->port_scans, 0, 65536 * sizeof(*s->port_scans));
 	memset(s->src_fold, 0, n);
 	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
-	s->srcc_hits = s->srcc_misses = s->fp_skipped = 0;
+	s->srcc_hits = s->srcc_misses = s->srcc_victims = s->fp_skipped = 0;
 	s->srcc_win_hits = s->srcc_win_scans = s->srcc_direct = 0;
 }
 
@@ -773,6 +773,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	s->srcc_misses++;
 	st->src_hash = ds_hash_u32(p->src);
 	if (b->pending[SRCC_WAYS - 1]) {
+		s->srcc_victims++;
 		*victim = srcc_get(b, SRCC_WAYS - 1);
 		need |= NEED_VICTIM;
 	}

@@ -94,6 +94,7 @@ struct ds_set {
 	struct ds_set_srcc *srcc;
 	uint32_t srcc_mask;		/* buckets - 1 */
 	uint64_t srcc_hits, srcc_misses;
+	uint64_t srcc_victims;		/* entries with pending packets pushed out */
 	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
 	/* Port counters of the burst path: scan packets per (sensor, port)
 	 * not yet added to the count-min sketches, [sensor << 16 | port]
