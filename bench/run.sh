@@ -29,7 +29,9 @@ RES=bench/results
 W=$(mktemp -d /tmp/darkscope-bench.XXXXXX)
 mkdir -p "$RES"
 t_start=$SECONDS
-EAL="--no-huge --no-pci --no-shconf -m 2048 --log-level=*:warning"
+EAL="--no-huge --no-pci --no-shconf --log-level=*:warning"
+# EAL memory (MiB) of a live run: the mbuf pool holds the preloaded file
+eal_mib() { case "$1" in 4w) echo 4096 ;; *) echo 2048 ;; esac; }
 
 cleanup() {
 	[ -n "${ds_pid:-}" ] && kill -INT "$ds_pid" 2>/dev/null
@@ -60,7 +62,12 @@ note "work directory $W"
 "$BIN/darkgen" --scenario paper2014 --out "$W/gen" --scale "$SCALE" --quiet ||
 	die "darkgen failed"
 python3 bench/mkinput.py "$W/gen/trace.pcap" "$W" "$N" >&2 || die "mkinput failed"
-fsize() { stat -c %s "$1"; }
+# 4w: the whole capture at the 4 sensors (most sources send a few SYNs
+# each, spread over the capture: the source cache's realistic case), with
+# a pool for every frame
+ln -sf "$W/gen/trace.pcap" "$W/s4w.pcap"
+sed 's/mbufs = [0-9]*/mbufs = 524287/; s#out-live4"#out-live4w"#' "$W/live4.conf" >"$W/live4w.conf"
+fsize() { stat -L -c %s "$1"; }
 # frames in a classic pcap file; pcaphead IN OUT K writes its first K frames
 frames_of() { python3 -c '
 import struct, sys
@@ -79,7 +86,7 @@ for _ in range(int(sys.argv[3])):
     o.write(h + f.read(struct.unpack("<I", h[8:12])[0]))' "$@"; }
 
 # ---- b. data path alone ----------------------------------------------------
-for k in 4 256 256x8; do
+for k in 4 4w 256 256x8; do
 	note "dpbench, $k sensors"
 	"$BIN/dpbench" -r "${BENCH_PASSES:-7}" -j "$RES/dpbench-$k.json" "$W/live$k.conf" "$W/s$k.pcap" >&2 ||
 		die "dpbench failed"
@@ -95,11 +102,11 @@ share() { python3 -c "d = ($2 - $1) / $HZ_TCK / (($4 - $3) / 1e9); print(min(1.0
 HZ_TCK=$(getconf CLK_TCK)
 vmhwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 e2e_json="{"
-for k in 4 256 256x8; do
+for k in 4 4w 256 256x8; do
 	pcap="$W/s$k.pcap"; conf="$W/live$k.conf"; out="$W/out-live$k"
 	mbufs=$(sed -n 's/.*mbufs = \([0-9]*\).*/\1/p' "$conf")
 	note "end to end, $k sensors: darkscope live ${T} s"
-	"$BIN/darkscope" $EAL --lcores=0@0,1@1 \
+	"$BIN/darkscope" $EAL -m "$(eal_mib "$k")" --lcores=0@0,1@1 \
 		--vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- -c "$conf" -o "$out" -p "$PERIOD" \
 		>"$W/ds$k.log" 2>&1 &
 	ds_pid=$!
@@ -123,7 +130,7 @@ for k in 4 256 256x8; do
 	ds=$(python3 bench/report.py live "$out")
 	mib=$(sed -n 's/.* \([0-9.]*\) MiB of sketches per worker.*/\1/p' "$W/ds$k.log")
 	note "end to end, $k sensors: dpdk-testpmd rxonly ${T} s"
-	dpdk-testpmd $EAL -l 0-1 --vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- \
+	dpdk-testpmd $EAL -m "$(eal_mib "$k")" -l 0-1 --vdev=net_pcap0,rx_pcap="$pcap",infinite_rx=1 -- \
 		--forward-mode=rxonly --stats-period 1 --total-num-mbufs="$mbufs" \
 		>"$W/tp$k.log" 2>&1 &
 	tp_pid=$!
