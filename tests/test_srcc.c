@@ -35,8 +35,11 @@
  * The set is flushed and compared after the first phase (before direct
  * counting has made every update once), after the spread (checking that
  * it evicted), after the hygiene phase and at the
- * end.  The whole stream runs with hygiene_exclude on and off (and once
- * more with another seed).
+ * end.  Then the set is cleared twice and fed repeaters again, each time
+ * compared with a fresh reference: after the stream (most cache buckets
+ * used: ds_set_clear zeroes the cache at once) and after those few
+ * repeaters (it zeroes the used buckets one by one).  The whole stream
+ * runs with hygiene_exclude on and off (and once more with another seed).
  *
  * Sizes keep the reference exact: the top-sources table never has to evict
  * (checked), and the bottom-K samples hold every source (checked).
@@ -742,6 +745,44 @@ static const struct run {
 	{ "hygiene kept, other seed", 0, 0x5eed5eed12345ull },
 };
 
+/* Repeaters into a cleared set (one_run). */
+static const struct phase after_clear = { "repeaters after a clear", PH_REPEAT, 15000, 0, 1 };
+
+/* Phase f's packets, in bursts of 1 to MAX_BURST, into the set and the
+ * reference; *ts advances, *last is the last burst's time. */
+static void
+feed(struct ds_set *s, const struct ds_lpm *l, struct ref *r, struct gen *g,
+     const struct phase *f, uint64_t *ts, uint64_t *last, const char *run)
+{
+	static struct ds_pkt buf[MAX_BURST];
+	unsigned left = f->packets, i;
+
+	while (left) {
+		unsigned n = rnd(&g->x) % 8 == 0 ? 65 + rnd(&g->x) % (MAX_BURST - 64) :
+						   1 + rnd(&g->x) % 64;
+
+		if (n > left)
+			n = left;
+		for (i = 0; i < n; i++) {
+			buf[i] = next_packet(g, f->kind);
+			ref_packet(r, &buf[i], *ts);
+		}
+		ds_set_burst(s, l, buf, n, *ts);
+		*last = *ts;
+		left -= n;
+		*ts += 1 + rnd(&g->x) % (NS / 10);	/* ~25 min in all */
+		if (f->kind == PH_STRAY && rnd(&g->x) % 16 == 0) {
+			/* bad input: an empty burst, even from the future,
+			 * changes nothing */
+			uint64_t before = ds_set_packets(s);
+
+			ds_set_burst(s, l, buf, 0, *ts + (1ull << 40));
+			CHECK(ds_set_packets(s) == before && s->last_ts == *last,
+			      what(run, "empty burst", -1));
+		}
+	}
+}
+
 static void
 one_run(const struct run *ru)
 {
@@ -752,7 +793,7 @@ one_run(const struct run *ru)
 	static struct ds_pkt buf[MAX_BURST];
 	static struct gen g;
 	uint64_t ts = T0, last = 0;
-	unsigned ph, i;
+	unsigned ph, k;
 
 	if (!CHECK(c && l && s && r && r->ok, what(ru->name, "create", -1)))
 		goto out;
@@ -764,36 +805,12 @@ one_run(const struct run *ru)
 	for (ph = 0; ph < sizeof(phases) / sizeof(phases[0]); ph++) {
 		const struct phase *f = &phases[ph];
 		uint64_t hits = s->srcc_hits;
-		unsigned left = f->packets;
 
 		if (f->kind == PH_SURGE) {
 			CHECK(ds_set_watch(s, SURGE_PORT, 1) == 0, what(ru->name, f->name, -1));
 			ref_watch(r, SURGE_PORT);
 		}
-		while (left) {
-			unsigned n = rnd(&g.x) % 8 == 0 ? 65 + rnd(&g.x) % (MAX_BURST - 64) :
-							   1 + rnd(&g.x) % 64;
-
-			if (n > left)
-				n = left;
-			for (i = 0; i < n; i++) {
-				buf[i] = next_packet(&g, f->kind);
-				ref_packet(r, &buf[i], ts);
-			}
-			ds_set_burst(s, l, buf, n, ts);
-			last = ts;
-			left -= n;
-			ts += 1 + rnd(&g.x) % (NS / 10);	/* ~25 min in all */
-			if (f->kind == PH_STRAY && rnd(&g.x) % 16 == 0) {
-				/* bad input: an empty burst, even from the future,
-				 * changes nothing */
-				uint64_t before = ds_set_packets(s);
-
-				ds_set_burst(s, l, buf, 0, ts + (1ull << 40));
-				CHECK(ds_set_packets(s) == before && s->last_ts == last,
-				      what(ru->name, "empty burst", -1));
-			}
-		}
+		feed(s, l, r, &g, f, &ts, &last, ru->name);
 		CHECK(s->srcc_hits > hits, what(ru->name, f->name, -1));
 		if (f->direct >= 0)
 			CHECK((s->srcc_direct != 0) == f->direct, what(ru->name, f->name, -1));
@@ -814,6 +831,25 @@ one_run(const struct run *ru)
 	/* a second flush has nothing left to write */
 	ds_set_flush(s);
 	check_top(s->top_src, &r->top_src, c->topsrc_log2, ru->name, "top sources, flushed twice");
+	/* a cleared set counts from nothing: cleared after this stream (most
+	 * cache buckets used: zeroed at once), then after a few repeaters
+	 * (the used buckets one by one) */
+	for (k = 0; k < 2; k++) {
+		char label[128];
+
+		snprintf(label, sizeof(label), "%s, cleared after %s", ru->name,
+			 k ? "a few repeaters" : "the stream");
+		ds_set_clear(s);
+		ref_free(r);
+		r = ref_create(c);
+		if (!CHECK(r && r->ok, what(label, "create", -1)))
+			goto out;
+		ref_watch(r, SURGE_PORT);
+		feed(s, l, r, &g, &after_clear, &ts, &last, ru->name);
+		CHECK(s->srcc_hits > 0 && s->srcc_victims == 0, what(label, "cache used", -1));
+		ds_set_flush(s);
+		compare(s, r, label);
+	}
 out:
 	ref_free(r);
 	ds_set_free(s);

@@ -52,7 +52,7 @@
  * SYN of a source with a fixed triple is offered, and so is the first SYN
  * of every source.
  */
-#define SRCC_BUCKETS 32768		/* 2 MiB per set */
+#define SRCC_BUCKETS 32768		/* 2 MiB per set; a multiple of 64 */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
@@ -293,12 +293,13 @@ ds_set_create(const struct ds_conf *c)
 		goto fail;
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
+	s->srcc_used = calloc(SRCC_BUCKETS / 64, sizeof(*s->srcc_used));
 	s->pcount = ds_mem_table((size_t)n * 65536 * sizeof(*s->pcount));
 	s->srcv = ds_mem_table(((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
 	s->port_scans = calloc(65536, sizeof(*s->port_scans));
 	s->src_fold = calloc(n, 1);
 	s->scan_tools = calloc((size_t)n * DS_SET_TOOL_SETS, sizeof(*s->scan_tools));
-	if (!s->srcc || !s->pcount || !s->srcv || !s->port_scans || !s->src_fold || !s->scan_tools)
+	if (!s->srcc || !s->srcc_used || !s->pcount || !s->srcv || !s->port_scans || !s->src_fold || !s->scan_tools)
 		goto fail;
 	s->fp_slots = ds_fp_slots(s->fp);
 	s->top_src_b = ds_topk_buckets(s->top_src);
@@ -344,12 +345,35 @@ ds_set_free(struct ds_set *s)
 	ds_topk_free(s->top_victims);
 	ds_fp_free(s->fp);
 	free(s->srcc);
+	free(s->srcc_used);
 	free(s->pcount);
 	free(s->srcv);
 	free(s->port_scans);
 	free(s->src_fold);
 	free(s->scan_tools);
 	free(s);
+}
+
+/* Empty the source cache: the buckets used since the last clear (all of
+ * them at once when most were). */
+static void
+srcc_clear(struct ds_set *s)
+{
+	const uint32_t words = s->srcc_mask / 64 + 1;
+	uint32_t i, used = 0;
+	uint64_t u;
+
+	for (i = 0; i < words; i++)
+		used += (uint32_t)__builtin_popcountll(s->srcc_used[i]);
+	if (used > (s->srcc_mask + 1) / 4) {
+		memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
+	} else {
+		for (i = 0; i < words; i++)
+			for (u = s->srcc_used[i]; u; u &= u - 1)
+				memset(&s->srcc[i * 64 + (unsigned)__builtin_ctzll(u)], 0,
+				       sizeof(*s->srcc));
+	}
+	memset(s->srcc_used, 0, words * sizeof(*s->srcc_used));
 }
 
 void
@@ -382,7 +406,7 @@ ds_set_clear(struct ds_set *s)
 	ds_topk_clear(s->top_src);
 	ds_topk_clear(s->top_victims);
 	ds_fp_clear(s->fp);
-	memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
+	srcc_clear(s);
 	if (s->pcount_dirty)	/* else ds_set_flush() zeroed them */
 		memset(s->pcount, 0, (size_t)n * 65536 * sizeof(*s->pcount));
 	s->pcount_dirty = 0;
@@ -569,15 +593,20 @@ pcount_flush(struct ds_set *s)
 void
 ds_set_flush_counts(struct ds_set *s)
 {
-	uint32_t b;
+	uint64_t u;
+	uint32_t i;
 	unsigned w;
 
 	fold_scan_tools(s);
 
-	for (b = 0; b <= s->srcc_mask; b++)
-		for (w = 0; w < SRCC_WAYS; w++)
-			if (s->srcc[b].pending[w])
-				srcc_flush_way(s, &s->srcc[b], w);
+	for (i = 0; i <= s->srcc_mask / 64; i++)
+		for (u = s->srcc_used[i]; u; u &= u - 1) {
+			struct ds_set_srcc *b = &s->srcc[i * 64 + (unsigned)__builtin_ctzll(u)];
+
+			for (w = 0; w < SRCC_WAYS; w++)
+				if (b->pending[w])
+					srcc_flush_way(s, b, w);
+		}
 	pcount_flush(s);
 }
 
@@ -771,6 +800,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	unsigned tools = st->tools, need = NEED_NEW, w;
 
 	s->srcc_misses++;
+	s->srcc_used[st->bucket / 64] |= 1ull << (st->bucket % 64);
 	st->src_hash = ds_hash_u32(p->src);
 	if (b->pending[SRCC_WAYS - 1]) {
 		s->srcc_victims++;
@@ -1141,7 +1171,7 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
-	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount) +
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (s->srcc_mask + 1) / 8 + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount) +
 	     ((uint64_t)1 << SRCV_BITS) * sizeof(*s->srcv) + 65536 * sizeof(*s->port_scans);
 	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);

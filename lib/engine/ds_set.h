@@ -93,6 +93,9 @@ struct ds_set {
 	 * top-sources packets not yet in top_src (see ds_set_flush). */
 	struct ds_set_srcc *srcc;
 	uint32_t srcc_mask;		/* buckets - 1 */
+	uint64_t *srcc_used;		/* bit per bucket: had an entry since
+					 * the last clear (flush and clear
+					 * visit only these) */
 	uint64_t srcc_hits, srcc_misses;
 	uint64_t srcc_victims;		/* entries with pending packets pushed out */
 	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
