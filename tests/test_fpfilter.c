@@ -18,7 +18,8 @@
 #include "ds_test.h"
 
 #define BOGON 0xc6336400u	/* 198.51.100.0/24: special-purpose sources */
-#define CHURN 4096		/* single-packet sources: the cache turns off */
+#define CHURN 131072		/* single-packet sources, more than the cache
+				 * holds: the cache turns off */
 
 /* The fixed-header tuple of the family cases. */
 #define FAM_SPORT 6000
@@ -151,8 +152,9 @@ feed(struct ds_set *s, const struct ds_lpm *l, unsigned k)
 	feed_flush(&f);
 }
 
-/* CHURN sources of one SYN each, unique tuples: under half the scans hit
- * the cache, so the set counts the next ones without it. */
+/* CHURN sources of one SYN each, unique tuples: once the cache is full
+ * every scan misses and pushes an entry out, so the set counts the next
+ * ones without it. */
 static void
 churn(struct ds_set *s, const struct ds_lpm *l)
 {

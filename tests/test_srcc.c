@@ -857,11 +857,66 @@ out:
 	ds_conf_free(c);
 }
 
+/*
+ * When the set stops probing the cache: a table of streams into a new set,
+ * each source sending `syns` SYNs `gap` scans apart (sources in order,
+ * then their second SYNs, ...), and whether the set counts directly at the
+ * end.  A period starts with an empty cache, so its first window misses
+ * every first SYN: those misses find a free way and must not turn the
+ * cache off (the rule counts only misses that push an entry out).
+ */
+static const struct mode_case {
+	const char *name;
+	unsigned sources, syns;
+	int direct;
+} mode_cases[] = {
+	/* the first 4096 scans: 3000 first SYNs, 1096 hits (27 %) */
+	{ "period start, 3,000 sources x 3 SYNs", 3000, 3, 0 },
+	{ "period start, 20,000 sources x 2 SYNs", 20000, 2, 0 },
+	/* more pairs than the 98,304 entries: full buckets, no hit */
+	{ "131,072 sources x 1 SYN", 131072, 1, 1 },
+	/* each second SYN comes after 120,000 others: evicted by then */
+	{ "120,000 sources x 2 SYNs, all first SYNs first", 120000, 2, 1 },
+};
+
+static void
+mode_case(const struct mode_case *m)
+{
+	struct ds_conf *c = make_conf(0);
+	struct ds_lpm *l = c ? ds_set_sensor_lpm(c) : NULL;
+	struct ds_set *s = c ? ds_set_create(c) : NULL;
+	static struct ds_pkt buf[64];
+	struct gen g;
+	unsigned n = 0, k, i;
+
+	if (!CHECK(c && l && s, what(m->name, "create", -1)))
+		goto out;
+	gen_init(&g, 7);
+	for (k = 0; k < m->syns; k++)
+		for (i = 0; i < m->sources; i++) {
+			/* 48.0.0.0 and up, low byte 1..254, at sensor i % 3 */
+			buf[n++] = scan(&g, 0x30000000u + (i / 254 << 8) + 1 + i % 254,
+					dst_at(&g, i % N_SENSORS), 80, ST_PLAIN);
+			if (n == 64) {
+				ds_set_burst(s, l, buf, n, T0);
+				n = 0;
+			}
+		}
+	ds_set_burst(s, l, buf, n, T0);
+	CHECK((s->srcc_direct != 0) == m->direct, what(m->name, "counting directly", -1));
+out:
+	ds_set_free(s);
+	ds_lpm_free(l);
+	ds_conf_free(c);
+}
+
 int
 main(void)
 {
 	unsigned i;
 
+	for (i = 0; i < sizeof(mode_cases) / sizeof(mode_cases[0]); i++)
+		mode_case(&mode_cases[i]);
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
 		one_run(&runs[i]);
 	return ds_test_done("test_srcc");

@@ -114,6 +114,7 @@ struct ds_set {
 	uint64_t port_special[DS_SET_SPECIAL_BITS / 64];	/* bit port % DS_SET_SPECIAL_BITS:
 					 * a watched or excluded port */
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
+	uint32_t srcc_win_evict;	/* its misses that pushed an entry out */
 	uint32_t srcc_direct;		/* scans left to count without it */
 
 	/* Watched ports in this set: slot i watches watch_port[i]. */
