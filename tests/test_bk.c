@@ -230,6 +230,45 @@ uncollect(struct collect *c)
 	free(c->bits);
 }
 
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The unordered visit of b gives the same (source, bitmap) pairs as the
+ * ordered one collected in c: both sorted by source and compared. */
+static void
+same_unordered(struct ds_bk *b, const struct collect *c, uint32_t k)
+{
+	struct collect u = { calloc(k, sizeof(uint64_t)), calloc(k, sizeof(uint32_t)),
+			     calloc(k, sizeof(uint64_t)), 0 };
+	uint64_t *x = calloc(2 * (size_t)k, sizeof(uint64_t));
+	uint64_t *y = calloc(2 * (size_t)k, sizeof(uint64_t));
+	uint32_t i;
+
+	if (!CHECK(u.hashes && u.src && u.bits && x && y, "alloc"))
+		goto out;
+	ds_bk_foreach_unordered(b, collect_visit, &u);
+	CHECK(u.n == c->n, "unordered foreach visits every sampled source");
+	for (i = 0; i < c->n && i < u.n; i++) {
+		x[2 * i] = c->src[i];
+		x[2 * i + 1] = c->bits[i];
+		y[2 * i] = u.src[i];
+		y[2 * i + 1] = u.bits[i];
+	}
+	qsort(x, c->n, 2 * sizeof(uint64_t), cmp_pair);
+	qsort(y, c->n, 2 * sizeof(uint64_t), cmp_pair);
+	CHECK(memcmp(x, y, 2 * (size_t)c->n * sizeof(uint64_t)) == 0,
+	      "unordered foreach: the same sources and bitmaps");
+out:
+	free(x);
+	free(y);
+	uncollect(&u);
+}
+
 /* Past K: the sample is exactly the K smallest hashes. */
 static void
 test_bottom_k(void)
@@ -254,6 +293,10 @@ test_bottom_k(void)
 	CHECK(h.bits_ok, "sampled bitmaps complete");
 	CHECK(ds_bk_foreach(b, stop_visit, &calls) == 42 && calls == 3,
 	      "foreach stops on non-zero");
+	same_unordered(b, &c, k);
+	calls = 0;
+	CHECK(ds_bk_foreach_unordered(b, stop_visit, &calls) == 42 && calls == 3,
+	      "unordered foreach stops on non-zero");
 	uncollect(&c);
 	free(all);
 	ds_bk_free(b);

@@ -181,7 +181,7 @@ ds_report_walk(struct ds_bk *bk, const struct ds_report_ctx *x, unsigned n)
 		ds_report_walk_free(w);
 		return NULL;
 	}
-	ds_bk_foreach(bk, walk_visit, w);
+	ds_bk_foreach_unordered(bk, walk_visit, w);	/* counts: any order */
 	return w;
 }
 

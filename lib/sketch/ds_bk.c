@@ -589,6 +589,21 @@ ds_bk_foreach(struct ds_bk *b, ds_bk_visit_fn fn, void *arg)
 	return 0;
 }
 
+int
+ds_bk_foreach_unordered(struct ds_bk *b, ds_bk_visit_fn fn, void *arg)
+{
+	uint32_t i;
+	int rc;
+
+	ds_bk_prune(b);
+	for (i = 0; i < b->n; i++) {
+		rc = fn(b->src[i], ds_bk_entry_bits(b, i), arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Memory held by the sample, fixed at creation. */
 uint64_t
 ds_bk_bytes(const struct ds_bk *b)

@@ -61,6 +61,9 @@ double ds_bk_scale(struct ds_bk *b);
  * and returns that value. */
 typedef int (*ds_bk_visit_fn)(uint32_t src, const uint64_t *bits, void *arg);
 int ds_bk_foreach(struct ds_bk *b, ds_bk_visit_fn fn, void *arg);
+/* The same visits in no particular order, without sorting: for callers
+ * that only count (report aggregates). */
+int ds_bk_foreach_unordered(struct ds_bk *b, ds_bk_visit_fn fn, void *arg);
 
 uint64_t ds_bk_bytes(const struct ds_bk *b);
 
