@@ -137,7 +137,7 @@ def table(res):
                          "%.2f (%.1f s)" % (d["mpps"], d["seconds"]),
                          "tracereport -p %.2f (%.1f s)" % (off["packets"] / tr / 1e6, tr),
                          "%.2fx" % ratio, ">= 20x tracereport",
-                         verdict(ratio >= 20, "by %.0fx (%.2fx of 20x)" % (20 / ratio, ratio))))
+                         verdict(ratio >= 20, "by %.2fx (%.2fx of 20x)" % (20 / ratio, ratio))))
         d = off.get("darkscope_daily")
         if d and ts:
             rows.append(("offline vs tshark per-port counts", "%.1f s" % d["seconds"],

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # darkscope benchmark (issue 6); `make bench` runs it.  Prints one table and
 # writes bench/results/*.json and bench/results/profile.txt.  See
-# bench/README.md for what each figure means.  About 5 minutes.
+# bench/README.md for what each figure means.  About 4.5 minutes.
 #
 #  a. end to end: darkscope live (wall clock, 1 s reports, every analysis on)
 #     fed by the DPDK pcap vdev replaying a darkgen capture from memory
@@ -11,7 +11,8 @@
 #     rte_member sketch and an exact rte_hash as peers)
 #  c. offline: darkscope --pcap against tracereport -p and tshark
 #  d. memory: sketch bytes per sensor and per worker, VmHWM of the live runs
-# each with 4 sensors, 256 sensors, and 256 sensors one of which is a /8.
+# each with 4 sensors (the first BENCH_FRAMES frames, and for a and b also
+# the whole capture: "4w"), 256 sensors, and 256 sensors one of which is a /8.
 #
 # Environment: BUILD (build), BENCH_SECONDS (20, per live run), BENCH_PERIOD
 # (5, report period of the live runs: Mpps = rx_packets of the full periods
