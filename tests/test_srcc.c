@@ -21,8 +21,8 @@
  *  - spread: ~60,000 sources of one packet each among the repeaters, at a
  *    rate that keeps the cache on: buckets that take more than their three
  *    ways push entries with pending packets out;
- *  - churn: ~100,000 more such sources, now 85 % of the scans: under half
- *    the scans hit, so the set counts directly;
+ *  - churn: ~100,000 more such sources, now 85 % of the scans: the cache
+ *    is full and most scans push an entry out, so the set counts directly;
  *  - repeaters again, until the set has counted its 2^20 scans directly and
  *    uses the cache again;
  *  - one source sending 75,000 packets to one sensor without a flush;
