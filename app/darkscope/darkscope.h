@@ -105,12 +105,17 @@ static inline void
 ds_count_packet_clock(struct ds_app *app, struct ds_worker *w, const struct ds_pkt *pkts,
 		      const uint64_t *ts, unsigned n, ds_flip_fn *flip, void *arg)
 {
+	const uint64_t len = (uint64_t)app->conf->period * 1000000000ull;
 	unsigned start = 0, i;
 
 	for (i = 0; i < n; i++) {
 		struct ds_set *s = w->set[w->cur];
-		int64_t p = ds_period_of(app->conf, ts[i]);
+		int64_t p;
 
+		/* the set's own period, the common case: no division */
+		if (s->period >= 0 && ts[i] - (uint64_t)s->period * len < len)
+			continue;
+		p = ds_period_of(app->conf, ts[i]);
 		if (s->period == DS_PERIOD_NONE) {
 			s->period = p;
 			__atomic_store_n(&w->period, p, __ATOMIC_RELEASE);
