@@ -71,19 +71,26 @@ input_oldest(struct input *in, unsigned n)
 	return best;
 }
 
-/* Retire the worker's set and take the other one for period to; the
- * manager's last step handed it back.  (ds_flip_fn; arg: the manager) */
+/* Retire the worker's set, let the manager report it, and go on in the
+ * same slot, which the report hands back holding the accumulator's clean
+ * set: the run then touches two sets' memory instead of three (the
+ * worker's two and the accumulator), and every page of the third would
+ * be a page fault and a zeroing.  Should the period not have been
+ * reported, the other slot, free since the start, takes over.
+ * (ds_flip_fn; arg: the manager) */
 static void
 flip(void *arg, struct ds_worker *w, int64_t to)
 {
-	unsigned other = w->cur ^ 1;
+	unsigned k = w->cur;
 
-	w->state[w->cur] = DS_SET_RETIRED;
-	w->cur = other;
-	w->set[other]->period = to;
-	w->state[other] = DS_SET_OWNED;
+	w->state[k] = DS_SET_RETIRED;
 	w->period = to;
 	ds_manager_advance(arg, 0);
+	if (w->state[k] != DS_SET_FREE)
+		k ^= 1;
+	w->cur = k;
+	w->set[k]->period = to;
+	w->state[k] = DS_SET_OWNED;
 }
 
 /* libpcap reads a file with two fread() calls per record, through a
