@@ -171,23 +171,32 @@ EOF
 off="$W/gen/trace.pcap"
 offn=$(frames_of "$off")
 tsec() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); echo "$(( (t1 - t0) / 1000000 ))e-3"; }
+# the fastest of BENCH_OFFLINE_RUNS (3) runs, darkscope and tracereport
+# alike: the host's speed moves within seconds (dpbench too reports its
+# fastest pass); the offline output directory is removed before each run
+tbest() { local best= t i
+	for i in $(seq "${BENCH_OFFLINE_RUNS:-3}"); do
+		rm -rf "$W/out-off4"; t=$(tsec "$@"); t=${t%e-3}
+		if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+	done
+	echo "${best}e-3"; }
 note "offline: darkscope --pcap ($offn frames), daily and 31-day periods"
-rm -rf "$W/out-off4"; d_day=$(tsec "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
-rm -rf "$W/out-off4"; d_mon=$(tsec "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
+d_day=$(tbest "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
+d_mon=$(tbest "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
 pcaphead "$off" "$W/tiny.pcap" 100
-rm -rf "$W/out-off4"; d_tiny=$(tsec "$BIN/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
+d_tiny=$(tbest "$BIN/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
 tr=0; tr_tiny=0; ts=0
 if [ "$have_tr" = 1 ]; then
 	note "offline: tracereport -p"
-	tr=$(cd "$W" && tsec tracereport -p "pcapfile:$off")
-	tr_tiny=$(cd "$W" && tsec tracereport -p "pcapfile:$W/tiny.pcap")
+	tr=$(cd "$W" && tbest tracereport -p "pcapfile:$off")
+	tr_tiny=$(cd "$W" && tbest tracereport -p "pcapfile:$W/tiny.pcap")
 fi
 if [ "$have_ts" = 1 ]; then
 	note "offline: tshark per-port counts"
 	ts=$(tsec sh -c "tshark -n -r '$off' -T fields -e tcp.dstport | sort | uniq -c > '$W/tshark.ports'")
 fi
 python3 - "$RES" "$offn" "$(fsize "$off")" "$d_day" "$d_mon" "$d_tiny" "$tr" "$tr_tiny" "$ts" <<'EOF'
-import json, sys
+import json, os, sys
 res, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 d_day, d_mon, d_tiny, tr, tr_tiny, ts = map(float, sys.argv[4:])
 def fig(s, tiny=None):
@@ -202,7 +211,9 @@ if tr:
     out["tracereport"] = fig(tr, tr_tiny)
 if ts:
     out["tshark"] = fig(ts)
-out["note"] = "wall seconds per process including start-up; startup_seconds = the same on a 100-frame file"
+out["note"] = ("wall seconds per process including start-up, the fastest of %s runs for darkscope and "
+               "tracereport alike (tshark: one run); startup_seconds = the same on a 100-frame file"
+               % os.environ.get("BENCH_OFFLINE_RUNS", "3"))
 json.dump(out, open(res + "/offline.json", "w"), indent=2)
 EOF
 
