@@ -45,31 +45,51 @@ ds_surge_free(struct ds_surge *g)
 	free(g);
 }
 
+/* Port p's count of this period into the ring: a surge event when it
+ * beats the trailing mean (v > factor * (sum / filled), without a
+ * division per port). */
+static inline void
+surge_port(struct ds_surge *g, const struct ds_set *s, uint32_t *slot, unsigned port,
+	   struct ds_surge_event *ev, unsigned max, unsigned *n)
+{
+	const struct ds_conf *c = g->conf;
+	/* the period's scans to the port at all sensors, exact */
+	uint64_t v = s->port_scans[port];
+
+	if (v >= c->surge_min_packets && g->filled && *n < max &&
+	    (double)v * g->filled > c->surge_factor * (double)g->sum[port] &&
+	    !s->watch_slot[port]) {
+		ev[*n].port = (uint16_t)port;
+		ev[*n].packets = v;
+		ev[*n].trailing_mean = (double)g->sum[port] / g->filled;
+		(*n)++;
+	}
+	if (g->filled == g->h)
+		g->sum[port] -= slot[port];
+	slot[port] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	g->sum[port] += slot[port];
+}
+
 unsigned
 ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 		struct ds_surge_event *ev, unsigned max)
 {
-	const struct ds_conf *c = g->conf;
 	uint32_t *slot = &g->ring[(size_t)g->pos * 65536];
-	unsigned port, n = 0;
+	unsigned base, port, j, n = 0;
 
-	for (port = 0; port < 65536; port++) {
-		/* the period's scans to the port at all sensors, exact */
-		uint64_t v = s->port_scans[port];
+	for (base = 0; base < 65536; base += 8) {
+		uint64_t any = 0;
 
-		/* v > factor * (sum / filled), without a division per port */
-		if (v >= c->surge_min_packets && g->filled && n < max &&
-		    (double)v * g->filled > c->surge_factor * (double)g->sum[port] &&
-		    !s->watch_slot[port]) {
-			ev[n].port = (uint16_t)port;
-			ev[n].packets = v;
-			ev[n].trailing_mean = (double)g->sum[port] / g->filled;
-			n++;
-		}
-		if (g->filled == g->h)
-			g->sum[port] -= slot[port];
-		slot[port] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-		g->sum[port] += slot[port];
+		/* A port with no scan this period and none in the slot it
+		 * overwrites keeps its sum and cannot surge: a darknet's day
+		 * has scans to about 500 of the 65,536 ports, so most groups
+		 * of 8 are skipped after one vector test. */
+		for (j = 0; j < 8; j++)
+			any |= s->port_scans[base + j] | slot[base + j];
+		if (!any)
+			continue;
+		for (port = base; port < base + 8; port++)
+			surge_port(g, s, slot, port, ev, max, &n);
 	}
 	if (g->filled < g->h)
 		g->filled++;
