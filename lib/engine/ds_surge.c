@@ -45,7 +45,7 @@ ds_surge_free(struct ds_surge *g)
 	free(g);
 }
 
-/* Port p's count of this period into the ring: a surge event when it
+/* The port's count of this period into the ring: a surge event when it
  * beats the trailing mean (v > factor * (sum / filled), without a
  * division per port). */
 static inline void
