@@ -362,6 +362,13 @@ ds_set_free(struct ds_set *s)
 	free(s);
 }
 
+/* The bucket of the lowest set bit u of word i of srcc_used. */
+static inline struct ds_set_srcc *
+srcc_used_bucket(struct ds_set *s, uint32_t i, uint64_t u)
+{
+	return &s->srcc[i * 64 + (unsigned)__builtin_ctzll(u)];
+}
+
 /* Empty the source cache: the buckets used since the last clear (all of
  * them at once when most were). */
 static void
@@ -378,8 +385,7 @@ srcc_clear(struct ds_set *s)
 	} else {
 		for (i = 0; i < words; i++)
 			for (u = s->srcc_used[i]; u; u &= u - 1)
-				memset(&s->srcc[i * 64 + (unsigned)__builtin_ctzll(u)], 0,
-				       sizeof(*s->srcc));
+				memset(srcc_used_bucket(s, i, u), 0, sizeof(*s->srcc));
 	}
 	memset(s->srcc_used, 0, words * sizeof(*s->srcc_used));
 }
@@ -609,7 +615,7 @@ ds_set_flush_counts(struct ds_set *s)
 
 	for (i = 0; i <= s->srcc_mask / 64; i++)
 		for (u = s->srcc_used[i]; u; u &= u - 1) {
-			struct ds_set_srcc *b = &s->srcc[i * 64 + (unsigned)__builtin_ctzll(u)];
+			struct ds_set_srcc *b = srcc_used_bucket(s, i, u);
 
 			for (w = 0; w < SRCC_WAYS; w++)
 				if (b->pending[w])
