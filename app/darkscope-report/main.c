@@ -555,7 +555,7 @@ run(struct run *x, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (ds_report_write(r, out, name, formats, err, sizeof(err)) != 0) {
+	if (ds_report_write(r, out, name, formats, 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "darkscope-report: %s\n", err);
 		return 1;
 	}

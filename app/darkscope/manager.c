@@ -22,6 +22,7 @@
 
 #include "darkscope.h"
 #include "ds_archive.h"
+#include "ds_fs.h"
 #include "ds_surge.h"
 
 #define PENDING_MAX 64
@@ -42,6 +43,7 @@ struct mgr {
 	uint64_t last_retry_tsc;
 	int acc_clean;			/* app->acc holds nothing since its clear */
 	struct ds_set *swapped;		/* clean set given to a worker slot by collect */
+	int inline_steps;		/* the worker's thread runs the steps (reader.c) */
 };
 
 static uint64_t
@@ -53,6 +55,16 @@ wall_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+/* Live, each report is fsynced as it is written.  Reading files, a run is
+ * a batch that can be repeated: its reports are synced once at the end
+ * (ds_manager_close), which for daily reports of a long capture is most
+ * of the wall time otherwise (three fsyncs per report). */
+static unsigned
+write_flags(const struct mgr *g)
+{
+	return g->app->offline ? DS_REPORT_NOSYNC : 0;
+}
+
 static void
 retry_pending(struct mgr *g)
 {
@@ -62,7 +74,8 @@ retry_pending(struct mgr *g)
 	while (g->n_pending) {
 		struct pending *p = &g->pending[0];
 
-		if (ds_report_write(p->report, c->out_dir, p->name, c->formats, err, sizeof(err)) != 0) {
+		if (ds_report_write(p->report, c->out_dir, p->name, c->formats, write_flags(g), err,
+				    sizeof(err)) != 0) {
 			fprintf(stderr, "darkscope: report %s still not written (%s); kept in memory, will retry\n",
 				p->name, err);
 			return;
@@ -164,6 +177,34 @@ release(struct mgr *g, int64_t p)
 	}
 }
 
+/*
+ * With the steps run on the worker's own thread, the set collect() gave
+ * the worker has not been written yet: it goes back to the accumulator and
+ * the worker gets its own set back, cleared.  A run then writes one set's
+ * pages, not two in turn, and every page first written is a page fault
+ * and a zeroing: the 31-day bench run peaks at 27 MB resident instead of
+ * 43 MB.
+ */
+static void
+swap_back(struct mgr *g)
+{
+	struct ds_app *app = g->app;
+	unsigned i, k;
+
+	for (i = 0; g->swapped && i < app->n_workers; i++)
+		for (k = 0; k < 2; k++) {
+			struct ds_worker *w = &app->workers[i];
+
+			if (w->set[k] != g->swapped || w->state[k] != DS_SET_FREE)
+				continue;
+			w->set[k] = app->acc;
+			app->acc = g->swapped;
+			ds_set_copy_watch(w->set[k], app->watch);
+			g->swapped = NULL;
+			return;
+		}
+}
+
 static void
 report(struct mgr *g, int64_t p, int final)
 {
@@ -219,6 +260,8 @@ report(struct mgr *g, int64_t p, int final)
 	app->last_period = p;
 	ds_set_clear(app->acc);
 	g->acc_clean = 1;
+	if (g->inline_steps)
+		swap_back(g);
 	if (!r) {
 		fprintf(stderr, "darkscope: out of memory building the report of period %lld\n", (long long)p);
 		app->report_failures++;
@@ -231,7 +274,7 @@ report(struct mgr *g, int64_t p, int final)
 	ds_report_stamp(x.start, name, sizeof(name));
 	retry_pending(g);
 	if (g->n_pending == 0 &&
-	    ds_report_write(r, c->out_dir, name, c->formats, err, sizeof(err)) == 0) {
+	    ds_report_write(r, c->out_dir, name, c->formats, write_flags(g), err, sizeof(err)) == 0) {
 		app->reports_written++;
 		json_decref(r);
 		return;
@@ -360,8 +403,8 @@ input_done(struct ds_app *app)
 	return 1;
 }
 
-struct mgr *
-ds_manager_open(struct ds_app *app)
+static struct mgr *
+mgr_open(struct ds_app *app)
 {
 	struct mgr *g = calloc(1, sizeof(*g));
 
@@ -375,6 +418,16 @@ ds_manager_open(struct ds_app *app)
 		free(g);
 		return NULL;
 	}
+	return g;
+}
+
+struct mgr *
+ds_manager_open(struct ds_app *app)
+{
+	struct mgr *g = mgr_open(app);
+
+	if (g)
+		g->inline_steps = 1;
 	return g;
 }
 
@@ -400,6 +453,13 @@ ds_manager_close(struct mgr *g)
 	}
 	if (g->n_pending)
 		fprintf(stderr, "darkscope: %u report(s) could not be written and are lost\n", g->n_pending);
+	if (write_flags(g) & DS_REPORT_NOSYNC && g->app->reports_written) {
+		int rc = ds_fs_syncfs(g->app->conf->out_dir);
+
+		if (rc != 0)
+			fprintf(stderr, "darkscope: %s: sync failed: %s\n", g->app->conf->out_dir,
+				strerror(-rc));
+	}
 	ds_surge_free(g->surge);
 	free(g);
 }
@@ -407,7 +467,7 @@ ds_manager_close(struct mgr *g)
 int
 ds_manager_run(struct ds_app *app)
 {
-	struct mgr *g = ds_manager_open(app);
+	struct mgr *g = mgr_open(app);
 	const struct ds_conf *c = app->conf;
 	uint64_t hz = rte_get_tsc_hz(), tick = 0;
 	unsigned i;

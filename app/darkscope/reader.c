@@ -72,11 +72,11 @@ input_oldest(struct input *in, unsigned n)
 }
 
 /* Retire the worker's set, let the manager report it, and go on in the
- * same slot, which the report hands back holding the accumulator's clean
- * set: the run then touches two sets' memory instead of three (the
- * worker's two and the accumulator), and every page of the third would
- * be a page fault and a zeroing.  Should the period not have been
- * reported, the other slot, free since the start, takes over.
+ * same slot, which the report hands back holding that same set, cleared
+ * (swap_back() in manager.c): the run then touches one set's memory, not
+ * three (the worker's two and the accumulator), and every page of the
+ * others would be a page fault and a zeroing.  Should the period not have
+ * been reported, the other slot, free since the start, takes over.
  * (ds_flip_fn; arg: the manager) */
 static void
 flip(void *arg, struct ds_worker *w, int64_t to)

@@ -2,6 +2,7 @@
  *
  * File-system helpers; see ds_fs.h.
  */
+#define _GNU_SOURCE	/* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +38,19 @@ ds_fs_fsync(const char *path)
 	if (fd < 0)
 		return -errno;
 	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int
+ds_fs_syncfs(const char *path)
+{
+	int fd = open(path, O_RDONLY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syncfs(fd) != 0)
 		rc = -errno;
 	close(fd);
 	return rc;

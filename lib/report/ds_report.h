@@ -48,11 +48,16 @@ struct ds_report_ctx {
 /* Build the report of set s.  Returns a new reference or NULL (ENOMEM). */
 json_t *ds_report_build(struct ds_set *s, const struct ds_report_ctx *ctx);
 
+/* ds_report_write() flags */
+#define DS_REPORT_NOSYNC 1u	/* no fsync: the caller syncs a batch at its end */
+
 /* Write report (and, per formats, the CSV tables and HTML page) into
- * dir/<name>/ atomically.  name is e.g. "20140401T000000Z".  Returns 0 or
- * -errno with a message in err. */
+ * dir/<name>/ atomically.  name is e.g. "20140401T000000Z".  Each file,
+ * the new directory and dir are fsynced unless flags has
+ * DS_REPORT_NOSYNC; the rename makes the period visible whole either way.
+ * Returns 0 or -errno with a message in err. */
 int ds_report_write(json_t *report, const char *dir, const char *name,
-		    unsigned formats, char *err, size_t errlen);
+		    unsigned formats, unsigned flags, char *err, size_t errlen);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" and "YYYYMMDDTHHMMSSZ" forms of t. */
 void ds_report_iso(int64_t t, char *buf, size_t len);

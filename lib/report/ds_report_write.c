@@ -4,7 +4,9 @@
  * DIR/.NAME.tmp/, each file is fsynced, then the directory is fsynced and
  * renamed to DIR/NAME and DIR itself fsynced.  A reader (or a crash) sees a
  * whole period or none of it; a failure leaves nothing visible and returns
- * an error the caller can retry on.
+ * an error the caller can retry on.  A batch writer (darkscope reading
+ * files) skips the fsyncs and syncs the file system once at its end: a
+ * reader still sees whole periods only, and a crash costs a re-run.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -86,7 +88,7 @@ dump_json(const json_t *j, const char *path, size_t flags)
 
 int
 ds_report_write(json_t *report, const char *dir, const char *name, unsigned formats,
-		char *err, size_t errlen)
+		unsigned flags, char *err, size_t errlen)
 {
 	char tmp[1024], fin[1024], path[1100];
 	int rc;
@@ -118,7 +120,7 @@ ds_report_write(json_t *report, const char *dir, const char *name, unsigned form
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
 		goto fail;
 	}
-	if ((rc = sync_dir_files(tmp)) != 0) {
+	if (!(flags & DS_REPORT_NOSYNC) && (rc = sync_dir_files(tmp)) != 0) {
 		snprintf(err, errlen, "%s: fsync failed: %s", tmp, strerror(-rc));
 		goto fail;
 	}
@@ -128,7 +130,8 @@ ds_report_write(json_t *report, const char *dir, const char *name, unsigned form
 		snprintf(err, errlen, "%s: rename failed: %s", fin, strerror(errno));
 		goto fail;
 	}
-	ds_fs_fsync(dir);
+	if (!(flags & DS_REPORT_NOSYNC))
+		ds_fs_fsync(dir);
 	return 0;
 fail:
 	remove_tree(tmp);
