@@ -119,18 +119,19 @@ FUZZ_BUILD   ?= build/fuzz
 FUZZ_FLAGS   := -O1 -g -std=gnu11 -march=native -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(addprefix -I,$(LIB_DIRS))
-FUZZ_NAMES   := parse config geo \
+FUZZ_NAMES   := parse config geo pcapf \
 	$(if $(and $(wildcard lib/archive/ds_archive.c),$(wildcard tests/fuzz/fuzz_archive.c)),archive)
 FUZZ_SRC_parse   := lib/parse/ds_parse.c
 FUZZ_SRC_config  := lib/config/ds_conf.c
 FUZZ_SRC_geo     := lib/geo/ds_geo.c lib/lpm/ds_lpm.c
+FUZZ_SRC_pcapf   := lib/pcapf/ds_pcapf.c
 FUZZ_SRC_archive := $(filter-out lib/report/% lib/geo/%,$(LIB_SRC))
 FUZZ_FLAGS   += -fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
 FUZZ_RUN_ARGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard lib/*/*.c lib/*/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) $< $(FUZZ_SRC_$*) $(LIB_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) $< $(FUZZ_SRC_$*) $(PCAP_LIBS) $(LIB_LIBS) -o $@
 
 fuzz: check-pkgs $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 	@set -e; for n in $(FUZZ_NAMES); do \

@@ -59,10 +59,10 @@ usage(FILE *f)
 "  -g, --geoip FILE    GeoIP MMDB (overrides geoip.database)\n"
 "  -a, --archive DIR   sketch archive directory (overrides output.archive)\n"
 "  -p, --period SEC    period length (overrides period.length)\n"
-"      --pcap FILE...  offline: read capture files (pcap, pcapng; Ethernet)\n"
-"                      with libpcap on one thread, frames of all files in\n"
-"                      timestamp order, on the packet clock, and exit at\n"
-"                      end of input; no DPDK (no EAL options)\n"
+"      --pcap FILE...  offline: read capture files (pcap, pcapng; Ethernet;\n"
+"                      - is standard input) on one thread, frames of all\n"
+"                      files in timestamp order, on the packet clock, and\n"
+"                      exit at end of input; no DPDK (no EAL options)\n"
 "      --pcap-pmd FILE...  the same through DPDK: the pcap vdev, one rx\n"
 "                      queue and worker lcore per file; sets EAL options\n"
 "                      itself (--no-huge --no-pci --no-shconf)\n"
@@ -152,7 +152,7 @@ split_pcap(int argc, char **argv, struct opts *o, char **rest, int *n_rest)
 	for (i = 1; i < argc; i++) {
 		if (is_pcap_opt(argv[i])) {
 			o->pmd |= strcmp(argv[i], "--pcap-pmd") == 0;
-			while (i + 1 < argc && argv[i + 1][0] != '-')
+			while (i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
 				o->pcaps[o->n_pcaps++] = argv[++i];
 			continue;
 		}
@@ -163,11 +163,18 @@ split_pcap(int argc, char **argv, struct opts *o, char **rest, int *n_rest)
 		fprintf(stderr, "darkscope: --pcap needs at least one file\n");
 		return -1;
 	}
-	for (i = 0; i < o->n_pcaps; i++)
+	for (i = 0; i < o->n_pcaps; i++) {
+		if (strcmp(o->pcaps[i], "-") == 0) {
+			if (!o->pmd)
+				continue;	/* standard input */
+			fprintf(stderr, "darkscope: --pcap-pmd reads files, not standard input\n");
+			return -1;
+		}
 		if (access(o->pcaps[i], R_OK) != 0) {
 			fprintf(stderr, "darkscope: %s: %s\n", o->pcaps[i], strerror(errno));
 			return -1;
 		}
+	}
 	return 0;
 }
 
