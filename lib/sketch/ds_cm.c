@@ -345,44 +345,93 @@ ds_cm_port_counts_add(const struct ds_cm *cm, uint64_t *acc)
 				acc[csr->port[k]] += port_min(cm, port_hash[csr->port[k]], row0[b]);
 }
 
+/* Restore the max-heap order of h[0..n) below i. */
+static void
+heap_down(uint64_t *h, size_t n, size_t i)
+{
+	uint64_t x = h[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1] > h[c])
+			c++;
+		if (h[c] <= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
+}
+
+/*
+ * The top-n query through the bucket index, buckets taken by descending
+ * first-row counter from a heap: that counter bounds the estimates of all
+ * the bucket's ports, so the first bucket whose bound is below the n-th
+ * best so far ends the query.  A day's sketch has some hundreds of set
+ * counters, and the top 10 are found after a few dozen of them.  The list
+ * is the same in any bucket order (top_put ranks by count, then port).
+ * -1 without memory for the heap.
+ */
+static int
+port_top_heap(const struct ds_cm *cm, const struct port_csr *csr, unsigned n, uint16_t *ports,
+	      uint32_t *counts)
+{
+	const uint32_t *row0 = cm->rows;
+	uint64_t *heap = malloc(((size_t)cm->mask + 1) * sizeof(*heap));
+	size_t m = 0, i;
+	unsigned have = 0;
+	uint32_t b, k;
+
+	if (!heap)
+		return -1;
+	for (b = 0; b <= cm->mask; b++)
+		if (row0[b])
+			heap[m++] = (uint64_t)row0[b] << 32 | b;
+	for (i = m / 2; i-- > 0;)
+		heap_down(heap, m, i);
+	while (m) {
+		uint32_t v = (uint32_t)(heap[0] >> 32);
+
+		if (have == n && v < counts[n - 1])
+			break;	/* an equal bound may still enter: ties go to lower ports */
+		b = (uint32_t)heap[0];
+		for (k = csr->start[b]; k < csr->start[b + 1]; k++) {
+			uint16_t port = csr->port[k];
+
+			have = top_put(ports, counts, n, have, port, port_min(cm, port_hash[port], v));
+		}
+		heap[0] = heap[--m];
+		heap_down(heap, m, 0);
+	}
+	free(heap);
+	return (int)have;
+}
+
 unsigned
 ds_cm_port_top(const struct ds_cm *cm, unsigned n, uint16_t *ports, uint32_t *counts)
 {
 	const uint32_t *row0 = cm->rows;
 	const struct port_csr *csr;
 	unsigned have = 0, p;
-	uint32_t b, k;
+	int got;
 
 	if (n > 1000)
 		n = 1000;
 	if (cm->total == 0 || n == 0)
 		return 0;
 	pthread_once(&port_hash_once, port_hash_init);
-	if ((csr = port_csr_get(cm)) == NULL) {
-		for (p = 0; p < DS_CM_PORTS; p++) {
-			uint64_t h = port_hash[p];
-			uint32_t v = row0[h & cm->mask];
+	if ((csr = port_csr_get(cm)) != NULL && (got = port_top_heap(cm, csr, n, ports, counts)) >= 0)
+		return (unsigned)got;
+	/* wide sketches (about a port per counter), or no memory for the heap */
+	for (p = 0; p < DS_CM_PORTS; p++) {
+		uint64_t h = port_hash[p];
+		uint32_t v = row0[h & cm->mask];
 
-			if (v && !(have == n && v < counts[n - 1]))
-				have = top_put(ports, counts, n, have, (uint16_t)p,
-					       port_min(cm, h, v));
-		}
-		return have;
-	}
-	for (b = 0; b <= cm->mask; b++) {
-		uint32_t v = row0[b];
-
-		/* v bounds the estimates of its ports: one read decides for
-		 * all of them whether any can enter (ties go to lower ports,
-		 * so an equal bound may) */
-		if (!v || (have == n && v < counts[n - 1]))
-			continue;
-		for (k = csr->start[b]; k < csr->start[b + 1]; k++) {
-			uint16_t port = csr->port[k];
-
-			have = top_put(ports, counts, n, have, port,
-				       port_min(cm, port_hash[port], v));
-		}
+		if (v && !(have == n && v < counts[n - 1]))
+			have = top_put(ports, counts, n, have, (uint16_t)p, port_min(cm, h, v));
 	}
 	return have;
 }
