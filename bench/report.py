@@ -134,8 +134,8 @@ def table(res):
                 continue
             ratio = tr / d["seconds"]
             rows.append(("offline --pcap Mpps (%s, %s)" % (label, off["file"]),
-                         "%.2f (%.1f s)" % (d["mpps"], d["seconds"]),
-                         "tracereport -p %.2f (%.1f s)" % (off["packets"] / tr / 1e6, tr),
+                         "%.2f (%.3f s)" % (d["mpps"], d["seconds"]),
+                         "tracereport -p %.2f (%.2f s)" % (off["packets"] / tr / 1e6, tr),
                          "%.2fx" % ratio, ">= 20x tracereport",
                          verdict(ratio >= 20, "by %.2fx (%.2fx of 20x)" % (20 / ratio, ratio))))
         d = off.get("darkscope_daily")
