@@ -3,7 +3,8 @@
  * ds_topk: argument checks; heavy keys (> 1 % of a stream dominated by
  * singletons) kept with exact counts, flags and timestamps; merge of
  * per-core tables finds the same heavy keys with summed counts; ordering,
- * filter and tie rules of ds_topk_top; mismatched merges rejected.
+ * filter and tie rules of ds_topk_top, and its grouped form against it;
+ * mismatched merges rejected.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -260,11 +261,82 @@ test_victim(void)
 	}
 }
 
+/* Group of an entry: key >> 32, as the report's per-sensor keys. */
+static unsigned
+group_of(const struct ds_topk_entry *e, void *arg)
+{
+	return (unsigned)(e->key >> 32);
+}
+
+static int
+in_group(const struct ds_topk_entry *e, void *arg)
+{
+	return (e->key >> 32) == *(const uint64_t *)arg;
+}
+
+/* ds_topk_top_groups() == ds_topk_top() filtered to each group, for list
+ * lengths shorter and longer than the groups, with ties and with entries
+ * of groups past n_groups (left out); n = 0 and a NULL table give empty
+ * groups. */
+static void
+test_groups(void)
+{
+	static const struct { unsigned groups, n_groups, n; const char *what; } cases[] = {
+		{ 5, 5, 3, "five groups, top 3" },
+		{ 5, 5, 40, "lists longer than the groups" },
+		{ 7, 4, 6, "groups 4-6 left out" },
+		{ 1, 1, 20, "one group" },
+		{ 300, 256, 2, "256 groups and more" },
+	};
+	struct ds_topk_entry *all = malloc(256 * 40 * sizeof(*all)), one[40];
+	unsigned got[256], c, g, i;
+
+	if (!CHECK(all != NULL, "scratch"))
+		return;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct ds_topk *t = ds_topk_create(12);
+		unsigned bad = 0;
+		uint64_t k;
+
+		/* in each group, address a counted a % 9 + 1 times: ties */
+		for (g = 0; g < cases[c].groups; g++)
+			for (k = 1; k <= 30; k++) {
+				uint64_t key = (uint64_t)g << 32 | (k * 7919 + g);
+
+				for (i = 0; i < k % 9 + 1; i++)
+					ds_topk_add(t, key, ds_hash_u64(key, 1), 0, i);
+			}
+		ds_topk_top_groups(t, all, got, cases[c].n, cases[c].n_groups, group_of, NULL);
+		for (g = 0; g < cases[c].n_groups; g++) {
+			uint64_t want = g;
+			unsigned n = ds_topk_top(t, one, cases[c].n, in_group, &want);
+
+			bad += got[g] != n;
+			for (i = 0; i < n && i < got[g]; i++) {
+				const struct ds_topk_entry *a = &all[(size_t)g * cases[c].n + i];
+
+				bad += a->key != one[i].key || a->count != one[i].count ||
+				       a->first != one[i].first || a->last != one[i].last;
+			}
+		}
+		CHECK(bad == 0, cases[c].what);
+		got[0] = 99;
+		ds_topk_top_groups(t, all, got, 0, 1, group_of, NULL);
+		CHECK(got[0] == 0, "n = 0: empty groups");
+		ds_topk_free(t);
+	}
+	got[0] = got[1] = 99;
+	ds_topk_top_groups(NULL, all, got, 3, 2, group_of, NULL);
+	CHECK(got[0] == 0 && got[1] == 0, "NULL table: empty groups");
+	free(all);
+}
+
 int
 main(void)
 {
 	test_create();
 	test_query();
+	test_groups();
 	test_heavy();
 	test_merge();
 	test_victim();

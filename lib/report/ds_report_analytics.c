@@ -433,10 +433,25 @@ tools(struct ds_set *s, const struct ds_conf *c)
 	return a;
 }
 
-static int
-of_sensor(const struct ds_topk_entry *e, void *arg)
+/* An entry's sensor: keys are (sensor + 1) << 32 | address. */
+static unsigned
+sensor_of(const struct ds_topk_entry *e, void *arg)
 {
-	return (e->key >> 32) == *(const uint64_t *)arg;
+	return (unsigned)(e->key >> 32) - 1u;
+}
+
+/* Every sensor's best `limit` entries of t, from one pass over it: sensor
+ * i's at the result + i * limit, their number in got[i] (n_sensors
+ * entries).  NULL without memory (or with limit 0): every list empty. */
+static struct ds_topk_entry *
+top_by_sensor(const struct ds_topk *t, unsigned n_sensors, unsigned limit, unsigned *got)
+{
+	struct ds_topk_entry *e = limit ? malloc((size_t)n_sensors * limit * sizeof(*e)) : NULL;
+
+	memset(got, 0, n_sensors * sizeof(*got));
+	if (e)
+		ds_topk_top_groups(t, e, got, limit, n_sensors, sensor_of, NULL);
+	return e;
 }
 
 static json_t *
@@ -452,17 +467,12 @@ tool_list(uint32_t flags)
 }
 
 static json_t *
-top_list(const struct ds_topk *t, const struct ds_report_ctx *x, unsigned sensor,
-	 unsigned limit, const char *what, int with_tools)
+top_list(const struct ds_topk_entry *e, unsigned n, const struct ds_report_ctx *x,
+	 unsigned sensor, const char *what, int with_tools)
 {
-	struct ds_topk_entry *e = calloc(limit, sizeof(*e));
-	uint64_t want = sensor + 1;
-	unsigned n, i;
 	json_t *a = json_array();
+	unsigned i;
 
-	if (!e)
-		return a;
-	n = ds_topk_top(t, e, limit, of_sensor, &want);
 	for (i = 0; i < n; i++) {
 		uint32_t src = (uint32_t)e[i].key;
 		json_t *o = json_pack("{s:s, s:o, s:I, s:s}", "sensor", x->conf->sensors[sensor].name,
@@ -475,16 +485,17 @@ top_list(const struct ds_topk *t, const struct ds_report_ctx *x, unsigned sensor
 		json_object_set_new(o, "last_seen", ds_report_jtime(e[i].last));
 		json_array_append_new(a, o);
 	}
-	free(e);
 	return a;
 }
 
 static json_t *
 backscatter(struct ds_set *s, const struct ds_report_ctx *x)
 {
+	const unsigned lim = x->conf->top_sources;
+	unsigned *got = malloc(s->n_sensors * sizeof(*got)), i;
+	struct ds_topk_entry *e = got ? top_by_sensor(s->top_victims, s->n_sensors, lim, got) : NULL;
 	json_t *per = json_array();
 	uint64_t total = 0;
-	unsigned i;
 
 	for (i = 0; i < s->n_sensors; i++) {
 		uint64_t pk = s->sensor[i].cls[DS_CLASS_BACKSCATTER];
@@ -494,8 +505,11 @@ backscatter(struct ds_set *s, const struct ds_report_ctx *x)
 			"sensor", x->conf->sensors[i].name, "packets", (json_int_t)pk,
 			"victims", (json_int_t)llround(ds_hll_count(s->victims[i])),
 			"top_ports", ds_report_top_ports(s->bs_ports[i], x->conf->top_ports, pk),
-			"top_victims", top_list(s->top_victims, x, i, x->conf->top_sources, "victim", 0)));
+			"top_victims", top_list(e ? e + (size_t)i * lim : NULL, e ? got[i] : 0, x, i,
+						"victim", 0)));
 	}
+	free(e);
+	free(got);
 	return json_pack("{s:I, s:o}", "packets", (json_int_t)total, "per_sensor", per);
 }
 
@@ -504,7 +518,9 @@ ds_report_analytics(json_t *r, struct ds_set *s, const struct ds_report_ctx *x,
 		    const struct walk *all)
 {
 	json_t *locals = json_array(), *wp = json_array(), *top = json_array(), *sg = json_array();
-	unsigned i;
+	const unsigned lim = x->conf->top_sources;
+	struct ds_topk_entry *e;
+	unsigned i, *got;
 
 	for (i = 0; i < s->n_watch; i++) {
 		json_t *o = watched_port(s, x, i, locals);
@@ -515,12 +531,16 @@ ds_report_analytics(json_t *r, struct ds_set *s, const struct ds_report_ctx *x,
 	json_object_set_new(r, "watched_ports", wp);
 	fingerprints(r, s, x, locals);
 	json_object_set_new(r, "tools", tools(s, x->conf));
-	for (i = 0; i < s->n_sensors; i++) {
-		json_t *t = top_list(s->top_src, x, i, x->conf->top_sources, "source", 1);
+	got = malloc(s->n_sensors * sizeof(*got));
+	e = got ? top_by_sensor(s->top_src, s->n_sensors, lim, got) : NULL;
+	for (i = 0; e && i < s->n_sensors; i++) {
+		json_t *t = top_list(e + (size_t)i * lim, got[i], x, i, "source", 1);
 
 		json_array_extend(top, t);
 		json_decref(t);
 	}
+	free(e);
+	free(got);
 	json_object_set_new(r, "top_sources", top);
 	json_object_set_new(r, "top_sources_evictions", json_integer((json_int_t)ds_topk_evictions(s->top_src)));
 	json_object_set_new(r, "backscatter", backscatter(s, x));

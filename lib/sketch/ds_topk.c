@@ -381,6 +381,43 @@ ds_topk_get(const struct ds_topk_bucket *bk, unsigned i, struct ds_topk_entry *e
 	e->flags = ds_topk_flags(bk->c[i].cf);
 }
 
+/* Offer e to the heap h (worst entry at the root) of *used <= n entries. */
+static inline void
+heap_offer(struct ds_topk_entry *h, unsigned *used, unsigned n, const struct ds_topk_entry *e)
+{
+	if (*used < n) {
+		unsigned c = (*used)++;
+
+		/* sift up */
+		h[c] = *e;
+		while (c > 0 && ds_topk_worse(&h[c], &h[(c - 1) / 2])) {
+			struct ds_topk_entry x = h[c];
+
+			h[c] = h[(c - 1) / 2];
+			h[(c - 1) / 2] = x;
+			c = (c - 1) / 2;
+		}
+	} else if (ds_topk_worse(&h[0], e)) {
+		h[0] = *e;
+		ds_topk_sift(h, 0, *used);
+	}
+}
+
+/* Heapsort: move the worst to the end each time -> best first. */
+static void
+heap_sort(struct ds_topk_entry *h, unsigned used)
+{
+	unsigned i;
+
+	for (i = used; i > 1; i--) {
+		struct ds_topk_entry x = h[0];
+
+		h[0] = h[i - 1];
+		h[i - 1] = x;
+		ds_topk_sift(h, 0, i - 1);
+	}
+}
+
 /* Copy up to n entries with the largest counts into out (caller-owned, n
  * entries), sorted by count descending, ties by key ascending; only
  * entries with filter(e, arg) != 0 when filter is not NULL.  Returns the
@@ -395,44 +432,44 @@ ds_topk_top(const struct ds_topk *t, struct ds_topk_entry *out, unsigned n,
 
 	if (t == NULL || out == NULL || n == 0)
 		return 0;
-	for (b = 0; b < ds_topk_nbuckets(t); b++) {
-		const struct ds_topk_bucket *bk = &t->b[b];
-
+	for (b = 0; b < ds_topk_nbuckets(t); b++)
 		for (i = 0; i < DS_TOPK_WAYS; i++) {
 			struct ds_topk_entry e;
 
-			if (bk->key[i] == 0)
+			if (t->b[b].key[i] == 0)
 				continue;
-			ds_topk_get(bk, i, &e);
-			if (filter != NULL && filter(&e, arg) == 0)
-				continue;
-			if (used < n) {
-				unsigned c = used++;
-
-				/* sift up */
-				out[c] = e;
-				while (c > 0 && ds_topk_worse(&out[c], &out[(c - 1) / 2])) {
-					struct ds_topk_entry x = out[c];
-
-					out[c] = out[(c - 1) / 2];
-					out[(c - 1) / 2] = x;
-					c = (c - 1) / 2;
-				}
-			} else if (ds_topk_worse(&out[0], &e)) {
-				out[0] = e;
-				ds_topk_sift(out, 0, used);
-			}
+			ds_topk_get(&t->b[b], i, &e);
+			if (filter == NULL || filter(&e, arg) != 0)
+				heap_offer(out, &used, n, &e);
 		}
-	}
-	/* Heapsort: move the worst to the end each time -> best first. */
-	for (i = used; i > 1; i--) {
-		struct ds_topk_entry x = out[0];
-
-		out[0] = out[i - 1];
-		out[i - 1] = x;
-		ds_topk_sift(out, 0, i - 1);
-	}
+	heap_sort(out, used);
 	return used;
+}
+
+void
+ds_topk_top_groups(const struct ds_topk *t, struct ds_topk_entry *out, unsigned *got,
+		   unsigned n, unsigned n_groups, ds_topk_group_fn group, void *arg)
+{
+	unsigned i, g;
+	size_t b;
+
+	for (g = 0; g < n_groups; g++)
+		got[g] = 0;
+	if (t == NULL || out == NULL || n == 0)
+		return;
+	for (b = 0; b < ds_topk_nbuckets(t); b++)
+		for (i = 0; i < DS_TOPK_WAYS; i++) {
+			struct ds_topk_entry e;
+
+			if (t->b[b].key[i] == 0)
+				continue;
+			ds_topk_get(&t->b[b], i, &e);
+			g = group(&e, arg);
+			if (g < n_groups)
+				heap_offer(out + (size_t)g * n, &got[g], n, &e);
+		}
+	for (g = 0; g < n_groups; g++)
+		heap_sort(out + (size_t)g * n, got[g]);
 }
 
 /* Entries replaced (or merged entries dropped) since the last clear. */

@@ -79,6 +79,16 @@ typedef int (*ds_topk_filter_fn)(const struct ds_topk_entry *e, void *arg);
 unsigned ds_topk_top(const struct ds_topk *t, struct ds_topk_entry *out,
 		     unsigned n, ds_topk_filter_fn filter, void *arg);
 
+/* ds_topk_top() for n_groups groups at once, in one pass over the table
+ * (a report's per-sensor lists: one pass instead of one per sensor).
+ * group(entry, arg) names an entry's group; n_groups or more leaves it
+ * out.  Group g's best n entries go to out + g * n, sorted as by
+ * ds_topk_top(), and their number to got[g] (got has n_groups entries,
+ * all set; out n_groups * n). */
+typedef unsigned (*ds_topk_group_fn)(const struct ds_topk_entry *e, void *arg);
+void ds_topk_top_groups(const struct ds_topk *t, struct ds_topk_entry *out, unsigned *got,
+			unsigned n, unsigned n_groups, ds_topk_group_fn group, void *arg);
+
 /* Entries evicted since the last clear (a key's count is exact only if it
  * was never evicted: report this figure beside the list). */
 uint64_t ds_topk_evictions(const struct ds_topk *t);
