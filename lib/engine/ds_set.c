@@ -381,7 +381,7 @@ srcc_clear(struct ds_set *s)
 	for (i = 0; i < words; i++)
 		used += (uint32_t)__builtin_popcountll(s->srcc_used[i]);
 	if (used > (s->srcc_mask + 1) / 4) {
-		memset(s->srcc, 0, (s->srcc_mask + 1) * sizeof(*s->srcc));
+		ds_mem_zero(s->srcc, (s->srcc_mask + 1) * sizeof(*s->srcc));
 	} else {
 		for (i = 0; i < words; i++)
 			for (u = s->srcc_used[i]; u; u &= u - 1)
@@ -422,10 +422,10 @@ ds_set_clear(struct ds_set *s)
 	ds_fp_clear(s->fp);
 	srcc_clear(s);
 	if (s->pcount_dirty)	/* else ds_set_flush() zeroed them */
-		memset(s->pcount, 0, (size_t)n * 65536 * sizeof(*s->pcount));
+		ds_mem_zero(s->pcount, (size_t)n * 65536 * sizeof(*s->pcount));
 	s->pcount_dirty = 0;
-	memset(s->srcv, 0, ((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
-	memset(s->port_scans, 0, 65536 * sizeof(*s->port_scans));
+	ds_mem_zero(s->srcv, ((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
+	ds_mem_zero(s->port_scans, 65536 * sizeof(*s->port_scans));
 	memset(s->src_fold, 0, n);
 	memset(s->scan_tools, 0, (size_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools));
 	s->srcc_hits = s->srcc_misses = s->srcc_victims = s->fp_skipped = 0;

@@ -3,6 +3,8 @@
  * ds_mem: see ds_mem.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +69,82 @@ ds_mem_table(size_t bytes)
 	else
 		zero_lazily(p, bytes);
 	return p;
+}
+
+/* /proc/self/pagemap: one 64-bit entry per virtual page. */
+#define PM_PRESENT	(1ull << 63)
+#define PM_SWAPPED	(1ull << 62)
+#define PM_BATCH	512		/* entries per read: 2 MiB of 4 KiB pages */
+#define ZERO_MIN_PAGES	16		/* smaller blocks: memset */
+
+static int pagemap_fd = -1;
+static pthread_once_t pagemap_once = PTHREAD_ONCE_INIT;
+
+static void
+pagemap_open(void)
+{
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+/* Whether [p, p + len) holds only zeros, stopping at the first 64 bytes
+ * that do not.  A page that was only read is the kernel's shared zero
+ * page: writing it would copy it (for a huge page, allocate and zero 2
+ * MiB), so it is read first. */
+static int
+all_zero(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0, w[8];
+	size_t i, j;
+
+	for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(w, p + i, sizeof(w));
+		for (j = 0; j < 8; j++)
+			acc |= w[j];
+		if (acc)
+			return 0;
+	}
+	for (; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+void
+ds_mem_zero(void *p, size_t bytes)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *const lo = p, *const hi = lo + bytes;
+	uint64_t ent[PM_BATCH];
+	uintptr_t v, last;
+
+	if (prefault || bytes < ZERO_MIN_PAGES * pg) {
+		memset(p, 0, bytes);
+		return;
+	}
+	pthread_once(&pagemap_once, pagemap_open);
+	if (pagemap_fd < 0) {
+		memset(p, 0, bytes);
+		return;
+	}
+	last = ((uintptr_t)hi - 1) / pg;
+	for (v = (uintptr_t)lo / pg; v <= last;) {
+		size_t n = last - v + 1 < PM_BATCH ? last - v + 1 : PM_BATCH, i;
+
+		if (pread(pagemap_fd, ent, n * sizeof(ent[0]), (off_t)(v * sizeof(ent[0]))) !=
+		    (ssize_t)(n * sizeof(ent[0]))) {
+			uint8_t *a = (uint8_t *)(v * pg) > lo ? (uint8_t *)(v * pg) : lo;
+
+			memset(a, 0, (size_t)(hi - a));	/* cannot tell: zero the rest */
+			return;
+		}
+		for (i = 0; i < n; i++, v++) {
+			uint8_t *a = (uint8_t *)(v * pg), *b = a + pg;
+
+			if (!(ent[i] & (PM_PRESENT | PM_SWAPPED)))
+				continue;	/* never touched: reads as zero */
+			a = a > lo ? a : lo;
+			b = b < hi ? b : hi;
+			if (!all_zero(a, (size_t)(b - a)))
+				memset(a, 0, (size_t)(b - a));
+		}
+	}
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ds_cm.h"
+#include "ds_mem.h"
 
 static inline size_t
 ds_cm_nbytes(const struct ds_cm *cm)
@@ -110,7 +111,7 @@ ds_cm_merge(struct ds_cm *dst, const struct ds_cm *src)
 void
 ds_cm_clear(struct ds_cm *cm)
 {
-	memset(cm->rows, 0, ds_cm_nbytes(cm));
+	ds_mem_zero(cm->rows, ds_cm_nbytes(cm));
 	cm->total = 0;
 }
 

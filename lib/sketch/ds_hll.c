@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "ds_hll.h"
+#include "ds_mem.h"
 
 #define DS_HLL_REGWIDTH 6
 
@@ -198,7 +199,7 @@ ds_hll_merge(struct ds_hll *dst, const struct ds_hll *src)
 void
 ds_hll_clear(struct ds_hll *h)
 {
-	memset(h->reg, 0, h->m);
+	ds_mem_zero(h->reg, h->m);
 }
 
 /* p, log2 of the register count. */

@@ -340,7 +340,7 @@ ds_topk_merge(struct ds_topk *dst, const struct ds_topk *src)
 void
 ds_topk_clear(struct ds_topk *t)
 {
-	memset(t->b, 0, ds_topk_nbuckets(t) * sizeof(struct ds_topk_bucket));
+	ds_mem_zero(t->b, ds_topk_nbuckets(t) * sizeof(struct ds_topk_bucket));
 	t->evictions = 0;
 }
 
