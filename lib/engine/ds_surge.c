@@ -50,11 +50,12 @@ ds_surge_free(struct ds_surge *g)
  * division per port). */
 static inline void
 surge_port(struct ds_surge *g, const struct ds_set *s, uint32_t *slot, unsigned port,
-	   struct ds_surge_event *ev, unsigned max, unsigned *n)
+	   struct ds_surge_event *ev, unsigned max, unsigned *n, int wrapped)
 {
 	const struct ds_conf *c = g->conf;
 	/* the period's scans to the port at all sensors, exact */
 	uint64_t v = s->port_scans[port];
+	uint32_t nv = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 
 	if (v >= c->surge_min_packets && g->filled && *n < max &&
 	    (double)v * g->filled > c->surge_factor * (double)g->sum[port] &&
@@ -64,10 +65,14 @@ surge_port(struct ds_surge *g, const struct ds_set *s, uint32_t *slot, unsigned 
 		ev[*n].trailing_mean = (double)g->sum[port] / g->filled;
 		(*n)++;
 	}
-	if (g->filled == g->h)
+	if (wrapped) {
 		g->sum[port] -= slot[port];
-	slot[port] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-	g->sum[port] += slot[port];
+		slot[port] = nv;
+	} else if (nv) {
+		slot[port] = nv;	/* a slot not yet written holds zeros */
+	}
+	if (nv)
+		g->sum[port] += nv;
 }
 
 unsigned
@@ -75,6 +80,9 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 		struct ds_surge_event *ev, unsigned max)
 {
 	uint32_t *slot = &g->ring[(size_t)g->pos * 65536];
+	/* until the ring wraps, the slot overwritten was never written: its
+	 * pages are neither read nor, for ports without scans, written */
+	const int wrapped = g->filled == g->h;
 	unsigned base, port, j, n = 0;
 
 	for (base = 0; base < 65536; base += 8) {
@@ -85,11 +93,11 @@ ds_surge_update(struct ds_surge *g, const struct ds_set *s,
 		 * has scans to about 500 of the 65,536 ports, so most groups
 		 * of 8 are skipped after one vector test. */
 		for (j = 0; j < 8; j++)
-			any |= s->port_scans[base + j] | slot[base + j];
+			any |= s->port_scans[base + j] | (wrapped ? slot[base + j] : 0);
 		if (!any)
 			continue;
 		for (port = base; port < base + 8; port++)
-			surge_port(g, s, slot, port, ev, max, &n);
+			surge_port(g, s, slot, port, ev, max, &n, wrapped);
 	}
 	if (g->filled < g->h)
 		g->filled++;
