@@ -453,7 +453,7 @@ ds_manager_close(struct mgr *g)
 	}
 	if (g->n_pending)
 		fprintf(stderr, "darkscope: %u report(s) could not be written and are lost\n", g->n_pending);
-	if (write_flags(g) & DS_REPORT_NOSYNC && g->app->reports_written) {
+	if ((write_flags(g) & DS_REPORT_NOSYNC) && g->app->reports_written) {
 		int rc = ds_fs_syncfs(g->app->conf->out_dir);
 
 		if (rc != 0)
