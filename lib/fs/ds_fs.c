@@ -30,28 +30,28 @@ ds_fs_mkdirs(const char *dir)
 	return 0;
 }
 
-int
-ds_fs_fsync(const char *path)
+/* Open path read-only, call fn on it, close.  0 or -errno. */
+static int
+on_path(const char *path, int (*fn)(int))
 {
 	int fd = open(path, O_RDONLY), rc = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (fsync(fd) != 0)
+	if (fn(fd) != 0)
 		rc = -errno;
 	close(fd);
 	return rc;
 }
 
 int
+ds_fs_fsync(const char *path)
+{
+	return on_path(path, fsync);
+}
+
+int
 ds_fs_syncfs(const char *path)
 {
-	int fd = open(path, O_RDONLY), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syncfs(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return on_path(path, syncfs);
 }

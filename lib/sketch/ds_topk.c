@@ -418,6 +418,20 @@ heap_sort(struct ds_topk_entry *h, unsigned used)
 	}
 }
 
+/* ds_topk_top()'s filter as a grouping: group 0 is kept, 1 left out. */
+struct top_filter {
+	ds_topk_filter_fn filter;
+	void *arg;
+};
+
+static unsigned
+top_filter_group(const struct ds_topk_entry *e, void *arg)
+{
+	const struct top_filter *f = arg;
+
+	return f->filter == NULL || f->filter(e, f->arg) != 0 ? 0 : 1;
+}
+
 /* Copy up to n entries with the largest counts into out (caller-owned, n
  * entries), sorted by count descending, ties by key ascending; only
  * entries with filter(e, arg) != 0 when filter is not NULL.  Returns the
@@ -427,23 +441,11 @@ unsigned
 ds_topk_top(const struct ds_topk *t, struct ds_topk_entry *out, unsigned n,
 	    ds_topk_filter_fn filter, void *arg)
 {
-	unsigned used = 0, i;
-	size_t b;
+	struct top_filter f = { filter, arg };
+	unsigned got;
 
-	if (t == NULL || out == NULL || n == 0)
-		return 0;
-	for (b = 0; b < ds_topk_nbuckets(t); b++)
-		for (i = 0; i < DS_TOPK_WAYS; i++) {
-			struct ds_topk_entry e;
-
-			if (t->b[b].key[i] == 0)
-				continue;
-			ds_topk_get(&t->b[b], i, &e);
-			if (filter == NULL || filter(&e, arg) != 0)
-				heap_offer(out, &used, n, &e);
-		}
-	heap_sort(out, used);
-	return used;
+	ds_topk_top_groups(t, out, &got, n, 1, top_filter_group, &f);
+	return got;
 }
 
 void
