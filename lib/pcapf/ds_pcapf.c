@@ -108,7 +108,7 @@ struct ds_pcapf *
 ds_pcapf_open(const char *path)
 {
 	uint8_t h[FILE_HDR];
-	struct ds_pcapf *f;
+	struct ds_pcapf *f, probe;
 	struct stat st;
 	void *map;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
@@ -116,7 +116,7 @@ ds_pcapf_open(const char *path)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < FILE_HDR ||
-	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || take_header(&probe, h) != 0) {
 		close(fd);
 		errno = EPROTONOSUPPORT;	/* libpcap says what is wrong */
 		return NULL;
