@@ -44,6 +44,7 @@ struct mgr {
 	int acc_clean;			/* app->acc holds nothing since its clear */
 	struct ds_set *swapped;		/* clean set given to a worker slot by collect */
 	int inline_steps;		/* the worker's thread runs the steps (reader.c) */
+	unsigned archived;		/* archives written */
 };
 
 static uint64_t
@@ -55,14 +56,31 @@ wall_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
-/* Live, each report is fsynced as it is written.  Reading files, a run is
- * a batch that can be repeated: its reports are synced once at the end
- * (ds_manager_close), which for daily reports of a long capture is most
- * of the wall time otherwise (three fsyncs per report). */
+/* Live, each report and archive is fsynced as it is written.  Reading
+ * files, a run is a batch that can be repeated: its reports and archives
+ * are synced once at the end (ds_manager_close), which for daily reports
+ * of a long capture is most of the wall time otherwise (three fsyncs per
+ * report). */
+static int
+batch(const struct mgr *g)
+{
+	return g->app->offline;
+}
+
 static unsigned
 write_flags(const struct mgr *g)
 {
-	return g->app->offline ? DS_REPORT_NOSYNC : 0;
+	return batch(g) ? DS_REPORT_NOSYNC : 0;
+}
+
+/* syncfs() of the file system holding dir, saying so when it fails. */
+static void
+sync_dir(const char *dir)
+{
+	int rc = ds_fs_syncfs(dir);
+
+	if (rc != 0)
+		fprintf(stderr, "darkscope: %s: sync failed: %s\n", dir, strerror(-rc));
 }
 
 static void
@@ -246,10 +264,15 @@ report(struct mgr *g, int64_t p, int final)
 		int64_t now = app->offline ? x.end : (int64_t)time(NULL);
 		int rc;
 
-		if (ds_archive_write(app->acc, x.start, x.end, c->archive_dir, err, sizeof(err)))
+		if (ds_archive_write(app->acc, x.start, x.end, c->archive_dir,
+				     batch(g) ? DS_ARCHIVE_NOSYNC : 0, err, sizeof(err))) {
 			fprintf(stderr, "darkscope: archive of period %lld not written: %s\n", (long long)p, err);
-		else if ((rc = ds_archive_rollup(c->archive_dir, c->archive_keep_days, now, err, sizeof(err))) < 0)
-			fprintf(stderr, "darkscope: archive roll-up failed: %s\n", err);
+		} else {
+			g->archived++;
+			if ((rc = ds_archive_rollup(c->archive_dir, c->archive_keep_days, now, err,
+						    sizeof(err))) < 0)
+				fprintf(stderr, "darkscope: archive roll-up failed: %s\n", err);
+		}
 	}
 	r = ds_report_build(app->acc, &x);
 	app->packets_reported += ds_set_packets(app->acc);
@@ -453,13 +476,10 @@ ds_manager_close(struct mgr *g)
 	}
 	if (g->n_pending)
 		fprintf(stderr, "darkscope: %u report(s) could not be written and are lost\n", g->n_pending);
-	if ((write_flags(g) & DS_REPORT_NOSYNC) && g->app->reports_written) {
-		int rc = ds_fs_syncfs(g->app->conf->out_dir);
-
-		if (rc != 0)
-			fprintf(stderr, "darkscope: %s: sync failed: %s\n", g->app->conf->out_dir,
-				strerror(-rc));
-	}
+	if (batch(g) && g->app->reports_written)
+		sync_dir(g->app->conf->out_dir);
+	if (batch(g) && g->archived)
+		sync_dir(g->app->conf->archive_dir);
 	ds_surge_free(g->surge);
 	free(g);
 }

@@ -886,7 +886,7 @@ write_all(int fd, const uint8_t *p, size_t n)
 
 static int
 write_file(const char *dir, const char *name, const uint8_t *buf, size_t len,
-	   char *err, size_t errlen)
+	   unsigned flags, char *err, size_t errlen)
 {
 	char tmp[DS_CONF_PATH_LEN + 64], path[DS_CONF_PATH_LEN + 64];
 	int fd, rc;
@@ -906,7 +906,7 @@ write_file(const char *dir, const char *name, const uint8_t *buf, size_t len,
 	rc = fchmod(fd, 0644) != 0 ? -errno : 0;
 	if (!rc)
 		rc = write_all(fd, buf, len);
-	if (!rc && fsync(fd) != 0)
+	if (!rc && !(flags & DS_ARCHIVE_NOSYNC) && fsync(fd) != 0)
 		rc = -errno;
 	if (close(fd) != 0 && !rc)
 		rc = -errno;
@@ -917,7 +917,8 @@ write_file(const char *dir, const char *name, const uint8_t *buf, size_t len,
 		seterr(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	ds_fs_fsync(dir);
+	if (!(flags & DS_ARCHIVE_NOSYNC))
+		ds_fs_fsync(dir);
 	return 0;
 }
 
@@ -941,7 +942,7 @@ archive_name(int64_t start, int64_t end, char *buf, size_t len)
 
 int
 ds_archive_write(const struct ds_set *s, int64_t start, int64_t end,
-		 const char *dir, char *err, size_t errlen)
+		 const char *dir, unsigned flags, char *err, size_t errlen)
 {
 	uint8_t *buf;
 	size_t len;
@@ -954,7 +955,7 @@ ds_archive_write(const struct ds_set *s, int64_t start, int64_t end,
 		return rc;
 	}
 	archive_name(start, end, name, sizeof(name));
-	rc = write_file(dir, name, buf, len, err, errlen);
+	rc = write_file(dir, name, buf, len, flags, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -1278,7 +1279,9 @@ ds_archive_rollup(const char *dir, unsigned keep_days, int64_t now, char *err, s
 			}
 			ds_set_free(s);
 		}
-		if (!bad && acc && (rc = ds_archive_write(acc, day, day + 86400, dir, err, errlen)) == 0) {
+		/* the merged day is fsynced before its parts go, however the
+		 * parts were written */
+		if (!bad && acc && (rc = ds_archive_write(acc, day, day + 86400, dir, 0, err, errlen)) == 0) {
 			for (k = i; k < j; k++) {
 				snprintf(path, sizeof(path), "%s/%s", dir, f[k].name);
 				unlink(path);

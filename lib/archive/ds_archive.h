@@ -44,12 +44,15 @@ struct ds_set *ds_archive_decode(const void *buf, size_t len,
 				 const struct ds_conf *conf, int64_t *start,
 				 int64_t *end, char *site, char *err, size_t errlen);
 
+/* ds_archive_write() flags */
+#define DS_ARCHIVE_NOSYNC 1u	/* no fsync: the caller syncs a batch at its end */
+
 /* Write s as dir/<start>-<end>.dsa (UTC stamps, e.g.
  * 20140401T000000Z-20140402T000000Z.dsa) through a temporary file that is
- * fsynced and renamed; the site name is s->conf->site.  0 or -errno with a
- * message in err. */
+ * fsynced (unless flags has DS_ARCHIVE_NOSYNC) and renamed; the site name
+ * is s->conf->site.  0 or -errno with a message in err. */
 int ds_archive_write(const struct ds_set *s, int64_t start, int64_t end,
-		     const char *dir, char *err, size_t errlen);
+		     const char *dir, unsigned flags, char *err, size_t errlen);
 
 /* Read the archive at path (ds_archive_decode() of its bytes).  Messages
  * in err begin with the path. */

@@ -178,7 +178,7 @@ main(int argc, char **argv)
 		ds_set_flush(s);
 		s->period = 1388534400 / 3600;
 		if (ds_archive_write(s, 1388534400 + 3600 * (int64_t)k,
-				     1388534400 + 3600 * (int64_t)(k + 1), argv[1], err, sizeof(err)) != 0) {
+				     1388534400 + 3600 * (int64_t)(k + 1), argv[1], 0, err, sizeof(err)) != 0) {
 			fprintf(stderr, "seed %u: %s\n", k, err);
 			return 1;
 		}
