@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Capture formats through darkscope --pcap, which goes by the magic number,
-# not the file name: classic pcap files are mapped and read in place
-# (ds_pcapf), pcapng and stdin go through libpcap (--pcap-pmd uses libpcap
-# too).  Microsecond pcap, pcap named .pcapng, pcapng named .pcap,
+# not the file name: classic pcap files are read by ds_pcapf, pcapng and
+# stdin go through libpcap (--pcap-pmd uses libpcap too).  Microsecond pcap, pcap named .pcapng, pcapng named .pcap,
 # nanosecond pcap, pcap in the other byte order, pcap on stdin, and a
 # capture cut off in the middle of a record.  Every complete frame is
 # counted exactly once; a truncated tail is dropped, never a crash.
@@ -74,7 +73,7 @@ check "$T/big-endian.pcap" "$N"
 check "$T/usec.pcap" "$N" stdin
 check "$T/truncated.pcap" "$((N - 1))"
 check "$T/truncated.pcap" "$((N - 1))" stdin
-# the mapped reader and libpcap (stdin) give the same reports
+# ds_pcapf (file) and libpcap (stdin) give the same reports
 diff -r "$T/out-usec.pcap" "$T/out-usec.pcap-stdin" >/dev/null || { echo "FAIL usec.pcap: reports differ between file and stdin"; fail=1; }
 # no complete packet: darkscope writes no report and exits; it must not
 # crash (exit 0 or 1).

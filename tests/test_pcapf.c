@@ -6,7 +6,9 @@
  * and end the same way (end of file, or a damaged record).  Files the
  * reader must leave to libpcap (pcapng, pcap 2.3, other link types, the
  * patched format) are declined at open.  Then the same through a real
- * file, and paths that are not regular files.
+ * file; a file larger than the read buffer that is cut short while it is
+ * read (it ends with a damaged record, as under libpcap, no signal); and
+ * paths that are not regular files.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -216,7 +218,7 @@ main(void)
 			compare(k, f, buf, len);
 			ds_pcapf_close(f);
 		}
-		/* the same through a mapped file */
+		/* the same through a file */
 		if (dir) {
 			FILE *w;
 
@@ -238,6 +240,49 @@ main(void)
 			}
 		}
 		free(buf);
+	}
+
+	/* a 2 MB file (8 read buffers) cut to 1 MB + 100 bytes after the
+	 * first record: the records before the cut, then a damaged one */
+	if (dir) {
+		enum { RECS = 2000, LEN = 1000 };
+		uint8_t rec[16 + LEN];
+		FILE *w;
+
+		snprintf(path, sizeof(path), "%s/shrinks.pcap", dir);
+		w = fopen(path, "wb");
+		if (CHECK(w != NULL, path)) {
+			const uint32_t hdr[6] = { USEC, 2 | 4u << 16, 0, 0, 65535, 1 };
+			const uint8_t *data;
+			uint32_t caplen, k;
+			uint64_t ts;
+			unsigned got = 0;
+			int rc;
+
+			fwrite(hdr, 1, sizeof(hdr), w);
+			for (k = 0; k < RECS; k++) {
+				const uint32_t rh[4] = { 1388534400 + k, 0, LEN, LEN };
+
+				memcpy(rec, rh, sizeof(rh));
+				memset(rec + 16, (int)(k & 0xff), LEN);
+				fwrite(rec, 1, sizeof(rec), w);
+			}
+			fclose(w);
+			f = ds_pcapf_open(path);
+			if (CHECK(f != NULL, "shrinks: open")) {
+				rc = ds_pcapf_next(f, &data, &caplen, &ts);
+				CHECK(rc == 1 && caplen == LEN, "shrinks: first record");
+				CHECK(truncate(path, 24 + (off_t)(1000 * sizeof(rec)) + 100) == 0, path);
+				while ((rc = ds_pcapf_next(f, &data, &caplen, &ts)) == 1) {
+					got++;
+					if (data[0] != (uint8_t)(got & 0xff) || data[LEN - 1] != data[0])
+						break;
+				}
+				CHECK(rc == -1 && got + 1 == 1000, "shrinks: records before the cut, then damaged");
+				ds_pcapf_close(f);
+			}
+			unlink(path);
+		}
 	}
 
 	/* paths that are not regular files */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * darkscope --pcap: capture files read on one thread, without DPDK: classic
- * pcap files of Ethernet frames mapped and read in place (ds_pcapf; the
- * 31-day bench run takes 0.75-0.8x the time it took through libpcap's two
- * fread() calls per record), every other input (pcapng, stdin, ...) with
- * libpcap.  Reading a file needs no poll-mode driver, and skipping the EAL
+ * pcap files of Ethernet frames by ds_pcapf, which parses records where
+ * they lie in its read buffer (the 31-day bench run takes 0.75-0.8x the
+ * time it took through libpcap's two fread() calls per record), every
+ * other input (pcapng, stdin, ...) with libpcap.  Reading a file needs no poll-mode driver, and skipping the EAL
  * (driver plugins, memory, mbuf pool) is most of a short run's start-up.
  *
  * The thread plays the one worker and the manager in turn.  Frames of all
@@ -33,7 +33,7 @@
 #define READ_IOBUF (1u << 16)	/* stdio buffer: one read(2) per 64 KiB */
 
 struct input {
-	struct ds_pcapf *pf;		/* a classic pcap file, mapped */
+	struct ds_pcapf *pf;		/* a classic pcap file */
 	pcap_t *pcap;			/* else libpcap's reader */
 	char *iobuf;			/* the pcap's FILE buffer, or NULL */
 	const char *name;
@@ -164,7 +164,7 @@ open_inputs(struct input *in, const char *const *files, unsigned n)
 
 	for (i = 0; i < n; i++) {
 		in[i].name = files[i];
-		/* a file ds_pcapf declines (or cannot map) goes to libpcap,
+		/* a file ds_pcapf declines (or cannot open) goes to libpcap,
 		 * which reads it or says what is wrong with it */
 		if (strcmp(files[i], "-") != 0 && (in[i].pf = ds_pcapf_open(files[i])) != NULL) {
 			opened++;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,11 +19,16 @@
 #define LINKTYPE_ETHERNET 1u
 #define LINKTYPE_MASK	0x03ffffffu	/* the upper bits carry FCS details */
 #define MAX_CAPLEN	262144u		/* libpcap's limit for Ethernet */
+/* A file is read into one buffer that holds the largest record: 256 KiB,
+ * one read(2) per about 3,400 bench frames, and small enough to stay in
+ * L2 while the frames in it are parsed. */
+#define BUF_BYTES	(REC_HDR + MAX_CAPLEN)
 
 struct ds_pcapf {
-	const uint8_t *pos, *end;
-	void *map;		/* the mapping, NULL for a memory image */
-	size_t map_len;
+	const uint8_t *pos, *end;	/* unread bytes */
+	uint8_t *buf;			/* a file's buffer, NULL for a memory image */
+	int fd;				/* the file, -1 for a memory image */
+	int eof;			/* the file has no more bytes */
 	uint32_t snapshot;	/* longer captures are cut to this */
 	uint32_t ts_mul;	/* 1000 (microseconds) or 1 */
 	int swapped;
@@ -99,6 +103,7 @@ ds_pcapf_open_mem(const void *buf, size_t len)
 		errno = EPROTONOSUPPORT;
 		return NULL;
 	}
+	f->fd = -1;
 	f->pos = (const uint8_t *)buf + FILE_HDR;
 	f->end = (const uint8_t *)buf + len;
 	return f;
@@ -108,55 +113,83 @@ struct ds_pcapf *
 ds_pcapf_open(const char *path)
 {
 	uint8_t h[FILE_HDR];
-	struct ds_pcapf *f, probe;
+	struct ds_pcapf *f;
 	struct stat st;
-	void *map;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < FILE_HDR ||
-	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || take_header(&probe, h) != 0) {
+	f = calloc(1, sizeof(*f));
+	if (!f || (f->buf = malloc(BUF_BYTES)) == NULL) {
+		e = errno;
+		free(f);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) || take_header(f, h) != 0) {
+		free(f->buf);
+		free(f);
 		close(fd);
 		errno = EPROTONOSUPPORT;	/* libpcap says what is wrong */
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	e = errno;
-	close(fd);
-	if (map == MAP_FAILED) {
-		errno = e;
-		return NULL;
-	}
-	f = ds_pcapf_open_mem(map, (size_t)st.st_size);
-	if (!f) {
-		e = errno;
-		munmap(map, (size_t)st.st_size);
-		errno = e;
-		return NULL;
-	}
-	/* read once, front to back: read ahead, drop behind */
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	f->map = map;
-	f->map_len = (size_t)st.st_size;
+	/* read once, front to back */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	f->fd = fd;
+	f->pos = f->end = f->buf;
 	return f;
 }
 
-/* End the file with an error. */
+/* At least need bytes unread, or all the file has left.  0, or -1 after
+ * a read error (in err). */
+static int
+fill(struct ds_pcapf *f, size_t need)
+{
+	size_t left = (size_t)(f->end - f->pos);
+
+	if (f->fd < 0 || f->eof || left >= need)
+		return 0;
+	memmove(f->buf, f->pos, left);
+	f->pos = f->buf;
+	while (left < need && !f->eof) {
+		ssize_t got = read(f->fd, f->buf + left, BUF_BYTES - left);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(f->err, sizeof(f->err), "error reading dump file: %s",
+				 strerror(errno));
+			f->end = f->buf + left;
+			return -1;
+		}
+		f->eof = got == 0;
+		left += (size_t)got;
+	}
+	f->end = f->buf + left;
+	return 0;
+}
+
+/* End the file with an error: nothing more is read from it. */
 static int
 damaged(struct ds_pcapf *f)
 {
 	f->pos = f->end;
+	f->eof = 1;
 	return -1;
 }
 
 int
 ds_pcapf_next(struct ds_pcapf *f, const uint8_t **data, uint32_t *caplen, uint64_t *ts_ns)
 {
-	size_t left = (size_t)(f->end - f->pos);
+	size_t left;
 	int64_t sec, frac;
 	uint32_t cap;
 
+	if (fill(f, REC_HDR) != 0)
+		return damaged(f);
+	left = (size_t)(f->end - f->pos);
 	if (left < REC_HDR) {
 		if (left == 0)
 			return 0;
@@ -174,6 +207,9 @@ ds_pcapf_next(struct ds_pcapf *f, const uint8_t **data, uint32_t *caplen, uint64
 			 f->snapshot);
 		return damaged(f);
 	}
+	if (fill(f, REC_HDR + cap) != 0)
+		return damaged(f);
+	left = (size_t)(f->end - f->pos);
 	if (left - REC_HDR < cap) {
 		snprintf(f->err, sizeof(f->err),
 			 "truncated dump file; tried to read %u captured bytes, only got %zu", cap,
@@ -198,7 +234,8 @@ ds_pcapf_close(struct ds_pcapf *f)
 {
 	if (!f)
 		return;
-	if (f->map)
-		munmap(f->map, f->map_len);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->buf);
 	free(f);
 }
