@@ -4,8 +4,9 @@
  * pcap files of Ethernet frames by ds_pcapf, which parses records where
  * they lie in its read buffer (the 31-day bench run takes 0.75-0.8x the
  * time it took through libpcap's two fread() calls per record), every
- * other input (pcapng, stdin, ...) with libpcap.  Reading a file needs no poll-mode driver, and skipping the EAL
- * (driver plugins, memory, mbuf pool) is most of a short run's start-up.
+ * other input (pcapng, stdin, ...) with libpcap.  Reading a file needs no
+ * poll-mode driver, and skipping the EAL (driver plugins, memory, mbuf
+ * pool) is most of a short run's start-up.
  *
  * The thread plays the one worker and the manager in turn.  Frames of all
  * files are taken in timestamp order (each file in its own order), parsed
