@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -722,7 +724,19 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 	uint32_t sensor1 = (uint32_t)st->sensor + 1u;
 	unsigned m;
 
-#ifdef __SSE2__
+#if defined(__SSE4_1__)
+	{
+		/* src[0..2] against the source, sensor1[0..2] widened to 32
+		 * bits against the sensor, both in one mask; lane 3 (sensor1[0..1]
+		 * and watch[0]) masked */
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)b->src);
+		__m128i c = _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(const void *)b->sensor1));
+		__m128i e = _mm_and_si128(_mm_cmpeq_epi32(a, _mm_set1_epi32((int)p->src)),
+					  _mm_cmpeq_epi32(c, _mm_set1_epi32((int)sensor1)));
+
+		m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e)) & 7u;
+	}
+#elif defined(__SSE2__)
 	{
 		/* src[0..2] (and sensor1[0..1]) against the source; sensor1[0..2]
 		 * (and watch[0]) against the sensor; lanes beyond way 2 masked */
@@ -914,7 +928,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 		unsigned m = n - base < SET_CHUNK ? n - base : SET_CHUNK, ns = 0, nb = 0, nw = 0, nf = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
-		unsigned hit = 0, skipped = 0, vlans = 0;
+		unsigned hit = 0, skipped = 0, vlans = 0, fast = 0;
 
 		for (i = 0; i < m; i++)
 			stage_one(s, lpm, &p[i], &st[i], direct);
@@ -933,10 +947,21 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				w = srcc_find(s, q, t);
 				if (__builtin_expect(w >= 0, 1) &&
 				    __builtin_expect(q->src != q->dst, 1)) {
-					hit++;
 					k = srcc_hit(s, b, (unsigned)w, t, 0, 0, sec);
 					t->fp_skip = (uint32_t)srcc_fp_skip(s, b, (unsigned)w, t);
-					goto counted;
+					/* counted as below, without the watched
+					 * and excluded ports' counters; a hit
+					 * with nothing more to do is one count
+					 * (fast), a scan, a hit and skipped */
+					pcount_add(s, t->pcount);
+					s->scan_tools[(unsigned)t->sensor * DS_SET_TOOL_SETS + t->tools]++;
+					if (__builtin_expect(t->fp_skip && !k, 1)) {
+						fast++;
+						continue;
+					}
+					hit++;
+					ns++;
+					goto offer;
 				}
 				ss = &s->sensor[t->sensor];
 				goto scan;
@@ -1008,6 +1033,7 @@ counted:
 				s->sensor[t->sensor].watch_packets[slot - 1]++;
 			s->scan_tools[(unsigned)t->sensor * DS_SET_TOOL_SETS + t->tools]++;
 			ns++;
+offer:
 			if (t->fp_skip) {
 				skipped++;
 			} else {
@@ -1023,6 +1049,9 @@ counted:
 				need[nw++] = (uint8_t)k;
 			}
 		}
+		ns += fast;
+		hit += fast;
+		skipped += fast;
 		s->classes[DS_CLASS_SCAN] += ns;
 		s->pcount_dirty |= ns != 0;
 		s->vlan_tagged += vlans;
