@@ -25,9 +25,10 @@
 #ifndef FUZZ_MKSEED
 #include <isa-l/crc.h>
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64];
 
 enum { HDR = 64, SEC_HDR = 24 };
 
@@ -68,26 +69,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ds_set *s;
 	char err[700];
 	int64_t start, end;
-	FILE *f;
+	const char *path;
+	uint8_t *copy = malloc(size > 1 ? size - 1 : 1);
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/fuzz_archive.%d.dsa", (int)getpid());
-	f = fopen(path, "wb");
-	if (!f)
+	if (!copy)
 		abort();
 	if (size > 1) {
-		uint8_t *copy = malloc(size - 1);
-
-		if (!copy)
-			abort();
 		memcpy(copy, data + 1, size - 1);
 		if (data[0] & 1)
 			repair(copy, size - 1);
-		if (fwrite(copy, 1, size - 1, f) != size - 1)
-			abort();
-		free(copy);
 	}
-	fclose(f);
+	path = fuzz_write_input("archive", "dsa", copy, size > 1 ? size - 1 : 0);
+	free(copy);
 	err[0] = '\0';
 	s = ds_archive_read(path, NULL, &start, &end, err, sizeof(err));
 	if (s) {
