@@ -903,17 +903,13 @@ per_source_prefetch(struct ds_set *s, const struct stage *st, unsigned need)
  * CPU overlap their cache misses instead of serialising one miss per
  * packet behind all the other work.
  */
-#ifndef SET_CHUNK
-#define SET_CHUNK 64
-#endif
-
 void
 ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
 	     unsigned n, uint64_t ts)
 {
-	struct stage st[SET_CHUNK];
-	struct srcc_entry victim[SET_CHUNK];
-	uint8_t fp[SET_CHUNK], bs[SET_CHUNK], work[SET_CHUNK], need[SET_CHUNK];
+	struct stage st[64];
+	struct srcc_entry victim[64];
+	uint8_t fp[64], bs[64], work[64], need[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
 	const uint32_t sec = (uint32_t)(ts / NS_PER_S);
 	unsigned i, base;
@@ -924,8 +920,8 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 		s->first_ts = ts;
 	if (ts > s->last_ts)
 		s->last_ts = ts;
-	for (base = 0; base < n; base += SET_CHUNK) {
-		unsigned m = n - base < SET_CHUNK ? n - base : SET_CHUNK, ns = 0, nb = 0, nw = 0, nf = 0, j;
+	for (base = 0; base < n; base += 64) {
+		unsigned m = n - base < 64 ? n - base : 64, ns = 0, nb = 0, nw = 0, nf = 0, j;
 		const struct ds_pkt *p = pkts + base;
 		const int direct = s->srcc_direct != 0;
 		unsigned hit = 0, skipped = 0, vlans = 0, fast = 0;
