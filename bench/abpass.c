@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * abpass: the data path of two builds of lib/ in one process, pass by pass.
+ *
+ * This machine's speed moves by up to 1.6x for minutes at a time (other
+ * tenants of the host's caches and memory), so two builds timed one after
+ * the other compare two host phases as much as two programs.  abpass links
+ * the working tree's libds.a ("new") and a second one whose every global
+ * symbol was renamed alt_* by bench/ab.sh ("base"), replays the same frames
+ * through parse + ds_set_burst of each in turn, alternating which goes
+ * first, and reports each one's fastest and median pass and the median of
+ * the per-pass ratios new/base: both halves of a pair run within
+ * milliseconds of each other, in the same phase.
+ *
+ * Like dpbench, each pass varies the frames' sequence numbers so that the
+ * fingerprint table sees new tuples, and flushes the caches outside the
+ * timed region.  Frames are parsed with the working tree's ds_parse_fast,
+ * so struct ds_pkt, struct ds_conf and the ds_set entry points used here
+ * must be the same in both builds (bench/ab.sh refuses a base whose
+ * ds_parse.h, ds_conf.h or ds_set.h differ).
+ *
+ *   abpass CONF PCAP [PASSES]
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <x86intrin.h>
+
+#include "ds_conf.h"
+#include "ds_hash.h"
+#include "ds_lpm.h"
+#include "ds_parse.h"
+#include "ds_set.h"
+
+/* The base build's entry points (bench/ab.sh renames them). */
+struct ds_conf *alt_ds_conf_load(const char *path, char *err, size_t errlen);
+struct ds_lpm *alt_ds_set_sensor_lpm(const struct ds_conf *c);
+struct ds_set *alt_ds_set_create(const struct ds_conf *c);
+void alt_ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
+		      unsigned n, uint64_t ts);
+void alt_ds_set_flush_counts(struct ds_set *s);
+
+#define SLOT 64			/* bytes kept per frame, as dpbench */
+#define BURST_MAX 512
+#define PASSES_MAX 1000
+
+typedef void burst_fn(struct ds_set *, const struct ds_lpm *, const struct ds_pkt *, unsigned,
+		      uint64_t);
+typedef void flush_fn(struct ds_set *);
+
+struct side {
+	const char *name;
+	burst_fn *burst;
+	flush_fn *flush;
+	struct ds_set *set;
+	struct ds_lpm *lpm;
+	double cyc[PASSES_MAX];
+};
+
+static uint8_t *frames;
+static uint32_t *lens, *seq_orig;
+static uint16_t *seq_off;
+static unsigned n_frames;
+
+/* Classic pcap, either byte order; frames cut to SLOT bytes. */
+static int
+load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t gh[24], rh[16], buf[65536];
+	unsigned cap = 1 << 16;
+	int swap;
+
+	if (!f)
+		return -errno;
+	if (fread(gh, 1, 24, f) != 24 || !(gh[0] == 0xd4 || gh[0] == 0x4d || gh[0] == 0xa1)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	swap = gh[0] == 0xa1;
+	frames = malloc((size_t)cap * SLOT);
+	lens = malloc(cap * sizeof(*lens));
+	while (frames && lens && fread(rh, 1, 16, f) == 16) {
+		uint32_t incl;
+
+		memcpy(&incl, rh + 8, 4);
+		incl = swap ? __builtin_bswap32(incl) : incl;
+		if (incl > sizeof(buf) || fread(buf, 1, incl, f) != incl)
+			break;
+		if (n_frames == cap) {
+			cap *= 2;
+			frames = realloc(frames, (size_t)cap * SLOT);
+			lens = realloc(lens, cap * sizeof(*lens));
+			if (!frames || !lens)
+				break;
+		}
+		lens[n_frames] = incl < SLOT ? incl : SLOT;
+		memcpy(frames + (size_t)n_frames * SLOT, buf, lens[n_frames]);
+		n_frames++;
+	}
+	fclose(f);
+	return frames && lens && n_frames ? 0 : -EINVAL;
+}
+
+/* Where each untagged IPv4 TCP frame's sequence number is (0: none, or a
+ * Mirai frame, left alone), as dpbench's find_seqs(). */
+static int
+find_seqs(void)
+{
+	seq_off = calloc(n_frames, sizeof(*seq_off));
+	seq_orig = calloc(n_frames, sizeof(*seq_orig));
+	if (!seq_off || !seq_orig)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n_frames; i++) {
+		const uint8_t *p = frames + (size_t)i * SLOT;
+		unsigned ihl, off;
+		uint32_t seq, dst;
+
+		if (lens[i] < 34 || p[12] != 8 || p[13] != 0 || (p[14] >> 4) != 4 || p[23] != 6)
+			continue;
+		ihl = (p[14] & 15u) * 4;
+		off = 14 + ihl + 4;
+		if (ihl < 20 || off + 4 > lens[i])
+			continue;
+		memcpy(&seq, p + off, 4);
+		memcpy(&dst, p + 30, 4);
+		if (seq != dst) {
+			seq_off[i] = (uint16_t)off;
+			seq_orig[i] = seq;
+		}
+	}
+	return 0;
+}
+
+static void
+vary_pass(unsigned pass)
+{
+	uint32_t x = (uint32_t)(ds_hash_u32(pass) & 0xffff);
+
+	for (unsigned i = 0; i < n_frames; i++) {
+		uint8_t *q = frames + (size_t)i * SLOT + seq_off[i];
+
+		if (!seq_off[i])
+			continue;
+		memcpy(q, &seq_orig[i], 4);
+		q[0] ^= (uint8_t)(x >> 8);
+		q[1] ^= (uint8_t)x;
+	}
+}
+
+/* One pass of parse + burst over every frame: TSC cycles per frame. */
+static double
+run_pass(struct side *sd, unsigned burst)
+{
+	struct ds_pkt pk[BURST_MAX];
+	uint64_t t0 = __rdtsc();
+
+	for (unsigned b = 0; b < n_frames; b += burst) {
+		unsigned m = n_frames - b < burst ? n_frames - b : burst;
+
+		for (unsigned i = 0; i < m; i++)
+			ds_parse_fast(frames + (size_t)(b + i) * SLOT, lens[b + i], &pk[i]);
+		sd->burst(sd->set, sd->lpm, pk, m, 1);
+	}
+	return (double)(__rdtsc() - t0) / n_frames;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct side sd[2] = {
+		{ .name = "base", .burst = alt_ds_set_burst, .flush = alt_ds_set_flush_counts },
+		{ .name = "new", .burst = ds_set_burst, .flush = ds_set_flush_counts },
+	};
+	static double ratio[PASSES_MAX];
+	unsigned passes = argc > 3 ? (unsigned)atoi(argv[3]) : 60, burst;
+	struct ds_conf *c, *ca;
+	char err[600];
+	int rc;
+
+	if (argc < 3 || passes < 1 || passes > PASSES_MAX) {
+		fprintf(stderr, "usage: abpass CONF PCAP [PASSES (1-%d)]\n", PASSES_MAX);
+		return 2;
+	}
+	c = ds_conf_load(argv[1], err, sizeof(err));
+	ca = c ? alt_ds_conf_load(argv[1], err, sizeof(err)) : NULL;
+	if (!c || !ca) {
+		fprintf(stderr, "abpass: %s\n", err);
+		return 2;
+	}
+	if ((rc = load(argv[2])) != 0 || (rc = find_seqs()) != 0) {
+		fprintf(stderr, "abpass: %s: %s\n", argv[2], strerror(-rc));
+		return 2;
+	}
+	burst = c->burst < BURST_MAX ? c->burst : BURST_MAX;
+	sd[0].lpm = alt_ds_set_sensor_lpm(ca);
+	sd[0].set = alt_ds_set_create(ca);
+	sd[1].lpm = ds_set_sensor_lpm(c);
+	sd[1].set = ds_set_create(c);
+	if (!sd[0].lpm || !sd[0].set || !sd[1].lpm || !sd[1].set) {
+		fprintf(stderr, "abpass: cannot build the sets\n");
+		return 1;
+	}
+	for (unsigned r = 0; r <= passes; r++) {	/* pass 0 warms both */
+		double t[2];
+
+		vary_pass(r);
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned i = (r + k) & 1;	/* who goes first alternates */
+
+			t[i] = run_pass(&sd[i], burst);
+			sd[i].flush(sd[i].set);
+		}
+		if (r) {
+			sd[0].cyc[r - 1] = t[0];
+			sd[1].cyc[r - 1] = t[1];
+			ratio[r - 1] = t[1] / t[0];
+		}
+	}
+	printf("abpass: %s, %u frames, %u sensors, %u passes each, TSC cycles per frame\n", argv[2],
+	       n_frames, c->n_sensors, passes);
+	for (unsigned k = 0; k < 2; k++) {
+		qsort(sd[k].cyc, passes, sizeof(double), cmp_double);
+		printf("  %-4s fastest %6.1f  median %6.1f\n", sd[k].name, sd[k].cyc[0],
+		       sd[k].cyc[passes / 2]);
+	}
+	qsort(ratio, passes, sizeof(double), cmp_double);
+	printf("  new/base per pass: median %.3f (quartiles %.3f-%.3f)\n", ratio[passes / 2],
+	       ratio[passes / 4], ratio[3 * passes / 4]);
+	return 0;
+}
