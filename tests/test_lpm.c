@@ -80,7 +80,16 @@ test_table(void)
 		}
 		CHECK(l->n_groups == 2, "one group per /24 with long prefixes");
 		ds_lpm_freeze(l);
-		CHECK(ds_lpm_lookup(l, 0x0b080109) == 7, "lookup after freeze");
+		CHECK(l->flat, "flattened");
+		for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+			uint16_t got = ds_lpm_lookup(l, probes[i].addr);
+
+			snprintf(what, sizeof(what), "frozen: dir %d addr %08x got %u want %u",
+				 dir, probes[i].addr, got, probes[i].want);
+			CHECK(got == probes[i].want, what);
+		}
+		ds_lpm_freeze(l);
+		CHECK(ds_lpm_lookup(l, 0x0b080109) == 7, "second freeze changes nothing");
 		CHECK(ds_lpm_add(l, 0, 0, 1) == -EPERM, "add after freeze");
 		ds_lpm_free(l);
 	}
@@ -146,7 +155,7 @@ naive_lookup(const struct pfx *p, size_t n, uint32_t addr)
 
 /* Random prefix clustered in a few /8s so that prefixes overlap. */
 static struct pfx
-random_prefix(void)
+random_prefix(uint16_t values)
 {
 	static const uint8_t lens[] = { 0, 4, 8, 12, 15, 16, 20, 23, 24, 24,
 					25, 26, 28, 30, 31, 32, 32 };
@@ -157,7 +166,7 @@ random_prefix(void)
 	if (p.len == 0 && rnd() % 4)
 		p.len = 10;
 	p.prefix = a & (p.len ? ~0u << (32 - p.len) : 0);
-	p.value = (uint16_t)(1 + rnd() % DS_LPM_MAX_VALUE);
+	p.value = (uint16_t)(1 + rnd() % values);
 	return p;
 }
 
@@ -172,8 +181,10 @@ random_addr(const struct pfx *p, size_t n)
 	return (p[rnd() % n].prefix & ~0xffffu) | (rnd() & 0xffff);
 }
 
+/* Random prefixes of values 1..values against a naive lookup, while the
+ * table is built and once frozen (flattened or not: flat). */
 static void
-test_random(void)
+test_random(uint16_t values, uint32_t flat)
 {
 	enum { NP = 200, NA = 1000000 };
 	static struct pfx p[NP];
@@ -183,18 +194,53 @@ test_random(void)
 	if (!CHECK(l != NULL, "create"))
 		return;
 	for (size_t i = 0; i < NP; i++) {
-		p[i] = random_prefix();
+		p[i] = random_prefix(values);
 		CHECK(ds_lpm_add(l, p[i].prefix, p[i].len, p[i].value) == 0, "add");
 	}
-	for (size_t i = 0; i < NA; i++) {
-		uint32_t a = random_addr(p, NP);
-		uint16_t want = naive_lookup(p, NP, a);
+	for (int frozen = 0; frozen < 2; frozen++) {
+		if (frozen) {
+			ds_lpm_freeze(l);
+			CHECK(l->flat == flat, flat ? "few values: flattened" : "many values: not flattened");
+		}
+		for (size_t i = 0; i < NA; i++) {
+			uint32_t a = random_addr(p, NP);
+			uint16_t want = naive_lookup(p, NP, a);
 
-		if (ds_lpm_lookup(l, a) != want && bad++ < 10)
-			fprintf(stderr, "addr %08x got %u want %u\n", a,
-				ds_lpm_lookup(l, a), want);
+			if (ds_lpm_lookup(l, a) != want && bad++ < 10)
+				fprintf(stderr, "values %u frozen %d: addr %08x got %u want %u\n", values,
+					frozen, a, ds_lpm_lookup(l, a), want);
+		}
+		CHECK(bad == 0, "random cross-check");
 	}
-	CHECK(bad == 0, "random cross-check");
+	ds_lpm_free(l);
+}
+
+/* The most groups a flattened table can have: every group of long
+ * prefixes in use and the most values (16-bit group indices); one value
+ * more and the table stays as it was, with the same answers. */
+static void
+test_full(unsigned values, uint32_t flat)
+{
+	struct ds_lpm *l = ds_lpm_create(DS_LPM_EXT, 0);
+	uint32_t i, bad = 0;
+
+	if (!CHECK(l != NULL, "create"))
+		return;
+	for (i = 0; i < DS_LPM_EXT; i++)	/* 10.0.0.0/25 ... 10.127.255.0/25 */
+		bad += ds_lpm_add(l, 0x0a000000 | i << 8, 25, (uint16_t)(1 + i % values)) != 0;
+	for (i = 1; i <= values; i++)		/* 20.0.1.0/24 ... */
+		bad += ds_lpm_add(l, 0x14000000 | i << 8, 24, (uint16_t)i) != 0;
+	CHECK(bad == 0, "every group");
+	ds_lpm_freeze(l);
+	CHECK(l->flat == flat, "flattened with at most 16 values");
+	CHECK(!flat || l->tbl8_groups == 1 + DS_LPM_EXT + values, "all groups indexed");
+	for (i = 0; i < DS_LPM_EXT; i++)
+		bad += ds_lpm_lookup(l, 0x0a000001 | i << 8) != 1 + i % values ||
+		       ds_lpm_lookup(l, 0x0a000081 | i << 8) != 0;
+	for (i = 1; i <= values; i++)
+		bad += ds_lpm_lookup(l, 0x140000ff | i << 8) != i;
+	CHECK(bad == 0, "lookups after freeze");
+	CHECK(ds_lpm_lookup(l, 0x0b000000) == 0 && ds_lpm_lookup(l, 0xffffffff) == 0, "no route");
 	ds_lpm_free(l);
 }
 
@@ -203,6 +249,9 @@ main(void)
 {
 	test_table();
 	test_errors();
-	test_random();
+	test_random(DS_LPM_MAX_VALUE, 0);
+	test_random(16, 1);
+	test_full(16, 1);
+	test_full(17, 0);
 	return ds_test_done("test_lpm");
 }

@@ -761,12 +761,14 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 }
 
 /* Another scan of cached way w of b: what the per-source pass still has
- * to do for it (NEED_*). */
+ * to do for it (NEED_*), and in st->fp_skip whether it skips the
+ * fingerprint table (see the source cache comment: its triple changed
+ * since an earlier SYN, and is not one a promoted tuple may have). */
 static inline unsigned
 srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, unsigned slot,
 	 unsigned excl, uint32_t sec)
 {
-	unsigned tools = st->tools, want, miss, need;
+	unsigned tools = st->tools, tag = st->triple, want, miss, need, done;
 
 	/* the DONE_ bits of src_excl and the tools sit one below their
 	 * NEED_ bits: what is wanted and not done, shifted, is what to do */
@@ -778,8 +780,12 @@ srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, 
 		b->first[w] = sec;
 	b->last[w] = sec;
 	want = (excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0;
-	miss = want & ~(unsigned)b->done[w];
-	b->done[w] |= (uint8_t)(miss | tools * PENDING_TOOL0);
+	done = b->done[w];
+	miss = want & ~done;
+	done |= miss | tools * PENDING_TOOL0 | (tag != b->triple[w] ? DONE_VARIES : 0);
+	b->done[w] = (uint8_t)done;
+	b->triple[w] = (uint16_t)tag;
+	st->fp_skip = (done & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
 	need = miss << 1;
 	if (slot && !(b->watch[w] & (1u << (slot - 1)))) {
 		b->watch[w] |= (uint16_t)(1u << (slot - 1));
@@ -801,20 +807,6 @@ srcv_fp_skip(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 
 	*e = (uint64_t)p->src << 32 | (uint64_t)st->triple << 16 | varies;
 	return varies && !ds_fp_triple_promoted(s->fp_slots, st->triple);
-}
-
-/* Whether a scan of cached way w of b skips the fingerprint table (see
- * the source cache comment). */
-static inline int
-srcc_fp_skip(const struct ds_set *s, struct ds_set_srcc *b, unsigned w, const struct stage *st)
-{
-	uint32_t tag = st->triple;
-
-	if (tag != b->triple[w]) {
-		b->triple[w] = (uint16_t)tag;
-		b->done[w] |= DONE_VARIES;
-	}
-	return (b->done[w] & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
 }
 
 /* A clean source not in the cache: enter it in way 0 (the others move
@@ -944,7 +936,6 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				if (__builtin_expect(w >= 0, 1) &&
 				    __builtin_expect(q->src != q->dst, 1)) {
 					k = srcc_hit(s, b, (unsigned)w, t, 0, 0, sec);
-					t->fp_skip = (uint32_t)srcc_fp_skip(s, b, (unsigned)w, t);
 					/* counted as below, without the watched
 					 * and excluded ports' counters; a hit
 					 * with nothing more to do is one count
@@ -1017,7 +1008,6 @@ scan:
 			if (w >= 0) {
 				hit++;
 				k = srcc_hit(s, b, (unsigned)w, t, slot, excl, sec);
-				t->fp_skip = (uint32_t)srcc_fp_skip(s, b, (unsigned)w, t);
 			} else {
 				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
 			}

@@ -12,7 +12,18 @@
  * the add descends into the group's 256 entries instead.  A /N, N > 24,
  * turns its /24 into a group (seeded with the entry's old value and depth)
  * and fills 2^(32-N) group entries.  ds_lpm_freeze() drops the depth arrays
- * once the table is complete.
+ * once the table is complete, and flattens a table of few values (the
+ * sensors of a small telescope): every tbl24 entry becomes a group index,
+ * a /24 without longer prefixes pointing at a group shared by all /24s of
+ * its value (group 0: no route).  Lookups are then
+ * tbl8[tbl24[a >> 8] << 8 | (a & 0xff)], with no select between the two
+ * kinds of entry.  A shared group is 512 bytes, and a lookup reads the
+ * line of it its address's last byte selects: with many values (GeoIP
+ * countries, 256 sensors) those lines are one more cache miss per lookup
+ * (measured: 9 % slower with 256 sensors), so only tables of at most
+ * FLAT_VALUES values, whose shared groups stay in L1, are flattened.
+ * Group indices fit in 16 bits: 1 + 2^15 groups of long prefixes +
+ * FLAT_VALUES values.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +34,9 @@
 
 #define TBL24_N (1u << 24)
 #define GROUP_N 256u
+#define CHUNK24 2048u		/* tbl24 entries per 4 KiB (a dirty24 bit) */
+#define FLAT_VALUES 16u		/* flattened tables: at most 8 KiB of shared groups */
+#define DIRTY_WORDS (TBL24_N / CHUNK24 / 64)
 #define MAX_GROUPS (DS_LPM_EXT)	/* group index must fit in 15 bits */
 
 /*
@@ -72,9 +86,10 @@ ds_lpm_create(uint32_t max_groups, unsigned flags)
 	l->tbl24 = tbl_alloc(TBL24_N * sizeof(*l->tbl24), (flags & DS_LPM_DENSE) != 0);
 	l->depth24 = tbl_alloc(TBL24_N * sizeof(*l->depth24), 0);
 	l->tbl8 = tbl_alloc((size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8), 0);
+	l->dirty24 = calloc(DIRTY_WORDS, sizeof(*l->dirty24));
 	if (max_groups)
 		l->depth8 = tbl_alloc((size_t)max_groups * GROUP_N * sizeof(*l->depth8), 0);
-	if (!l->tbl24 || !l->depth24 || !l->tbl8 || (max_groups && !l->depth8)) {
+	if (!l->tbl24 || !l->depth24 || !l->tbl8 || !l->dirty24 || (max_groups && !l->depth8)) {
 		ds_lpm_free(l);
 		errno = ENOMEM;
 		return NULL;
@@ -91,7 +106,16 @@ ds_lpm_free(struct ds_lpm *l)
 	tbl_free(l->tbl8, (size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8));
 	tbl_free(l->depth24, TBL24_N * sizeof(*l->depth24));
 	tbl_free(l->depth8, (size_t)l->max_groups * GROUP_N * sizeof(*l->depth8));
+	free(l->dirty24);
 	free(l);
+}
+
+/* tbl24 entries [first, first + n) may now be nonzero. */
+static void
+mark_dirty(struct ds_lpm *l, uint32_t first, uint32_t n)
+{
+	for (uint32_t c = first / CHUNK24; c <= (first + n - 1) / CHUNK24; c++)
+		l->dirty24[c / 64] |= 1ull << (c % 64);
 }
 
 /* Write value into n entries of a group from first where no longer prefix
@@ -117,6 +141,7 @@ add_short(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
 	uint32_t first = len ? prefix >> 8 : 0;
 	uint32_t n = 1u << (24 - len);
 
+	mark_dirty(l, first, n);
 	for (uint32_t i = first; i < first + n; i++) {
 		uint16_t e = l->tbl24[i];
 
@@ -147,6 +172,7 @@ group_get(struct ds_lpm *l, uint32_t i)
 		l->depth8[g * GROUP_N + j] = l->depth24[i];
 	}
 	l->tbl24[i] = (uint16_t)(DS_LPM_EXT | g);
+	mark_dirty(l, i, 1);
 	return (int)g;
 }
 
@@ -177,13 +203,88 @@ ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
 	return add_long(l, prefix, len, value);
 }
 
+/* Call f(l, i, arg) for every tbl24 entry of a dirty chunk. */
+static void
+each_dirty(struct ds_lpm *l, void (*f)(struct ds_lpm *, uint32_t, void *), void *arg)
+{
+	for (uint32_t k = 0; k < DIRTY_WORDS; k++)
+		for (uint64_t u = l->dirty24[k]; u; u &= u - 1) {
+			uint32_t c = k * 64 + (uint32_t)__builtin_ctzll(u);
+
+			for (uint32_t i = c * CHUNK24; i < (c + 1) * CHUNK24; i++)
+				f(l, i, arg);
+		}
+}
+
+struct flat {
+	uint16_t *grp;		/* value -> its shared group, 0 = none yet */
+	uint32_t n;		/* groups so far */
+};
+
+static void
+flat_count(struct ds_lpm *l, uint32_t i, void *arg)
+{
+	struct flat *f = arg;
+	uint16_t e = l->tbl24[i];
+
+	if (e && !(e & DS_LPM_EXT) && !f->grp[e])
+		f->grp[e] = (uint16_t)f->n++;
+}
+
+static void
+flat_point(struct ds_lpm *l, uint32_t i, void *arg)
+{
+	const struct flat *f = arg;
+	uint16_t e = l->tbl24[i];
+
+	l->tbl24[i] = e & DS_LPM_EXT ? (uint16_t)(1 + (e & ~DS_LPM_EXT)) : f->grp[e];
+}
+
+/* Group 0 all zeros, then the groups of long prefixes, then one group per
+ * value found in tbl24; tbl24 entries become group indices.  Tables with
+ * more than FLAT_VALUES values are left as they are. */
+static void
+flatten(struct ds_lpm *l)
+{
+	struct flat f = { calloc(DS_LPM_MAX_VALUE + 1, sizeof(*f.grp)), 1 + l->n_groups };
+	uint16_t *t8;
+
+	if (f.grp == NULL)
+		return;
+	each_dirty(l, flat_count, &f);
+	if (f.n - 1 - l->n_groups > FLAT_VALUES) {
+		free(f.grp);
+		return;
+	}
+	t8 = tbl_alloc((size_t)f.n * GROUP_N * sizeof(*t8), 0);
+	if (t8 == NULL) {
+		free(f.grp);
+		return;
+	}
+	memcpy(t8 + GROUP_N, l->tbl8, (size_t)l->n_groups * GROUP_N * sizeof(*t8));
+	for (uint32_t v = 1; v <= DS_LPM_MAX_VALUE; v++)
+		for (uint32_t j = 0; f.grp[v] && j < GROUP_N; j++)
+			t8[(size_t)f.grp[v] * GROUP_N + j] = (uint16_t)v;
+	each_dirty(l, flat_point, &f);
+	tbl_free(l->tbl8, (size_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8));
+	l->tbl8 = t8;
+	l->tbl8_groups = f.n;
+	l->flat = 1;
+	free(f.grp);
+}
+
 void
 ds_lpm_freeze(struct ds_lpm *l)
 {
+	if (l->dirty24 == NULL)
+		return;		/* frozen already */
+	flatten(l);
 	tbl_free(l->depth24, TBL24_N * sizeof(*l->depth24));
 	tbl_free(l->depth8, (size_t)l->max_groups * GROUP_N * sizeof(*l->depth8));
+	free(l->dirty24);
 	l->depth24 = NULL;
 	l->depth8 = NULL;
+	l->dirty24 = NULL;
 }
 
 uint64_t
@@ -193,6 +294,6 @@ ds_lpm_bytes(const struct ds_lpm *l)
 		     (uint64_t)l->tbl8_groups * GROUP_N * sizeof(*l->tbl8);
 
 	if (l->depth24)
-		b += TBL24_N + (uint64_t)l->max_groups * GROUP_N;
+		b += TBL24_N + (uint64_t)l->max_groups * GROUP_N + DIRTY_WORDS * 8;
 	return b;
 }

@@ -16,13 +16,18 @@
 #define DS_LPM_EXT 0x8000u
 
 struct ds_lpm {			/* read-only after build; fields are internal */
-	uint16_t *tbl24;	/* value, 0 = no route, or EXT | group */
+	uint16_t *tbl24;	/* building: value, 0 = no route, or EXT | group;
+				 * frozen: the group of the /24 */
 	uint16_t *tbl8;		/* groups of 256 */
 	uint32_t n_groups;
 	uint32_t max_groups;
 	uint32_t tbl8_groups;	/* allocated: max_groups, at least 1 */
+	uint32_t flat;		/* frozen: every /24 has a group (see
+				 * ds_lpm_freeze) */
 	uint8_t *depth24;	/* build-time only: prefix length per entry */
 	uint8_t *depth8;
+	uint64_t *dirty24;	/* build-time only: a bit per 4 KiB of tbl24
+				 * that holds a nonzero entry */
 };
 
 /* Create an empty table with max_groups groups: one per distinct /24 that
@@ -43,20 +48,29 @@ void ds_lpm_free(struct ds_lpm *l);
 int ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value);
 
 /* Free the build-time depth arrays (a quarter of the memory) once every
- * prefix is in; later ds_lpm_add() calls return -EPERM.  Optional. */
+ * prefix is in; later ds_lpm_add() calls return -EPERM.  Optional.  In a
+ * table of at most 16 distinct values (a telescope's sensors) it also
+ * makes lookups shorter: every /24 then points at a group, those without
+ * longer prefixes at a shared group holding their value 256 times, so a
+ * lookup is two loads and no select.  (Tables of more values, or whose
+ * flat table cannot be allocated, keep the two kinds of entry.) */
 void ds_lpm_freeze(struct ds_lpm *l);
 
 /* Value of the longest matching prefix, or 0 when none matches. */
 static inline uint16_t
 ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
 {
-	uint32_t v = l->tbl24[addr >> 8], ext = v >> 15;
+	uint32_t v, ext, i, w;
+
+	if (__builtin_expect(l->flat, 1))
+		return l->tbl8[(uint32_t)l->tbl24[addr >> 8] << 8 | (addr & 0xff)];
+	v = l->tbl24[addr >> 8];
+	ext = v >> 15;
 	/* no branch on whether the /24 has a group (sensors of both kinds
 	 * interleave at random): without one, entry 0 of group 0 (always
 	 * allocated) is read and not used */
-	uint32_t i = (((v & ~DS_LPM_EXT) << 8) | (addr & 0xff)) & (0u - ext);
-	uint32_t w = l->tbl8[i];
-
+	i = (((v & ~DS_LPM_EXT) << 8) | (addr & 0xff)) & (0u - ext);
+	w = l->tbl8[i];
 	return (uint16_t)((w & (0u - ext)) | (v & (ext - 1u)));
 }
 
