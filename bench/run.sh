@@ -92,6 +92,23 @@ for k in 4 4w 256 256x8; do
 	"$BIN/dpbench" -r "${BENCH_PASSES:-7}" -j "$RES/dpbench-$k.json" "$W/live$k.conf" "$W/s$k.pcap" >&2 ||
 		die "dpbench failed"
 done
+# The whole data path again in BENCH_DP_PROCS (5) more processes of 5 passes
+# each, the kinds taken in turn so that each kind's processes spread over
+# half a minute: the host's speed differs from one process to the next (up
+# to 1.7x for the same binary, bench/README.md "Ninth round"), and one
+# process samples one phase.  The table gives the fastest and the median of
+# the processes beside the stage-by-stage process above.
+for i in $(seq "${BENCH_DP_PROCS:-5}"); do
+	for k in 4 4w 256 256x8; do
+		DPBENCH_ONLY=ds_set_burst "$BIN/dpbench" -r 5 "$W/live$k.conf" "$W/s$k.pcap" 2>/dev/null |
+			awk '/^  all/ {print $(NF - 3)}' >>"$W/dpprocs-$k"
+	done
+done
+for k in 4 4w 256 256x8; do
+	python3 -c 'import json, sys; v = [float(x) for x in open(sys.argv[1]) if x.strip()]
+json.dump({"processes_cycles_min": v, "passes_each": 5}, open(sys.argv[2], "w"))' \
+		"$W/dpprocs-$k" "$RES/dpbench-$k-procs.json" || die "dpbench processes"
+done
 
 # ---- a. end to end ---------------------------------------------------------
 # CPU ticks (utime + stime, 1/CLK_TCK s) of the thread of PID named COMM
