@@ -666,14 +666,15 @@ count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *
 
 static inline void
 stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
-	  struct stage *st, int direct)
+	  struct stage *st, int direct, int flat)
 {
-	st->sensor = -1;
 	st->cls = p->cls;
 	st->fast = 0;
-	if (p->cls > DS_CLASS_FRAGMENT)
+	if (p->cls > DS_CLASS_FRAGMENT) {
+		st->sensor = -1;
 		return;
-	st->sensor = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
+	}
+	st->sensor = (int32_t)(flat ? ds_lpm_lookup_flat(lpm, p->dst) : ds_lpm_lookup(lpm, p->dst)) - 1;
 	if (st->sensor < 0) {
 		if (p->cls != DS_CLASS_FRAGMENT)
 			st->cls = DS_SET_OUTSIDE;
@@ -903,6 +904,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	struct srcc_entry victim[64];
 	uint8_t fp[64], bs[64], work[64], need[64];
 	const int hyg_excl = s->conf->hygiene_exclude;
+	const int flat = lpm->flat != 0;
 	const uint32_t sec = (uint32_t)(ts / NS_PER_S);
 	unsigned i, base;
 
@@ -919,7 +921,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 		unsigned hit = 0, skipped = 0, vlans = 0, fast = 0;
 
 		for (i = 0; i < m; i++)
-			stage_one(s, lpm, &p[i], &st[i], direct);
+			stage_one(s, lpm, &p[i], &st[i], direct, flat);
 		for (i = 0; i < m; i++) {
 			const struct ds_pkt *q = &p[i];
 			struct stage *t = &st[i];

@@ -56,6 +56,14 @@ int ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value);
  * flat table cannot be allocated, keep the two kinds of entry.) */
 void ds_lpm_freeze(struct ds_lpm *l);
 
+/* ds_lpm_lookup() of a flattened table (l->flat): for a caller that
+ * looks up many addresses and tested l->flat once. */
+static inline uint16_t
+ds_lpm_lookup_flat(const struct ds_lpm *l, uint32_t addr)
+{
+	return l->tbl8[(uint32_t)l->tbl24[addr >> 8] << 8 | (addr & 0xff)];
+}
+
 /* Value of the longest matching prefix, or 0 when none matches. */
 static inline uint16_t
 ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
@@ -63,7 +71,7 @@ ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
 	uint32_t v, ext, i, w;
 
 	if (__builtin_expect(l->flat, 1))
-		return l->tbl8[(uint32_t)l->tbl24[addr >> 8] << 8 | (addr & 0xff)];
+		return ds_lpm_lookup_flat(l, addr);
 	v = l->tbl24[addr >> 8];
 	ext = v >> 15;
 	/* no branch on whether the /24 has a group (sensors of both kinds
