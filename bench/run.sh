@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # darkscope benchmark (issue 6); `make bench` runs it.  Prints one table and
 # writes bench/results/*.json and bench/results/profile.txt.  See
-# bench/README.md for what each figure means.  About 4.5 minutes.
+# bench/README.md for what each figure means.  About 5 minutes.
 #
 #  a. end to end: darkscope live (wall clock, 1 s reports, every analysis on)
 #     fed by the DPDK pcap vdev replaying a darkgen capture from memory
