@@ -2,26 +2,26 @@
  *
  * abpass: the data path of two builds of lib/ in one process, pass by pass.
  *
- * This machine's speed moves by up to 1.6x for minutes at a time (other
- * tenants of the host's caches and memory), so two builds timed one after
- * the other compare two host phases as much as two programs.  abpass links
- * the working tree's libds.a ("new") and a second one whose every global
- * symbol was renamed alt_* by bench/ab.sh ("base"), replays the same frames
- * through parse + ds_set_burst of each in turn, alternating which goes
- * first, and reports each one's fastest and median pass and the median of
- * the per-pass ratios new/base: both halves of a pair run within
- * milliseconds of each other, in the same phase.
+ * This machine's speed differs by up to 1.7x from one process to the next
+ * and moves within a process (other tenants of the host), so two builds
+ * timed one after the other compare two host phases as much as two
+ * programs.  abpass links the working tree's libds.a ("new") and a second
+ * one whose every global symbol was renamed alt_* by bench/ab.sh ("base"),
+ * replays the same frames through parse + ds_set_burst of each in turn,
+ * alternating which goes first, and reports each one's fastest and median
+ * pass and the median of the per-pass ratios new/base: both halves of a
+ * pair run within milliseconds of each other, in the same phase.
  *
  * Like dpbench, each pass varies the frames' sequence numbers so that the
- * fingerprint table sees new tuples, and flushes the caches outside the
- * timed region.  Frames are parsed with the working tree's ds_parse_fast,
- * so struct ds_pkt, struct ds_conf and the ds_set entry points used here
- * must be the same in both builds (bench/ab.sh refuses a base whose
- * ds_parse.h, ds_conf.h or ds_set.h differ).
+ * fingerprint table sees new tuples (bench/frames.h), and flushes the
+ * caches outside the timed region.  Frames are parsed with the working
+ * tree's ds_parse_fast, so struct ds_pkt must be the same in both builds
+ * (bench/ab.sh warns when REV's ds_parse.h differs), and so must the
+ * signatures of the entry points declared below; each side loads the
+ * configuration with its own ds_conf_load.
  *
  *   abpass CONF PCAP [PASSES]
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +29,10 @@
 #include <x86intrin.h>
 
 #include "ds_conf.h"
-#include "ds_hash.h"
 #include "ds_lpm.h"
 #include "ds_parse.h"
 #include "ds_set.h"
+#include "frames.h"
 
 /* The base build's entry points (bench/ab.sh renames them). */
 struct ds_conf *alt_ds_conf_load(const char *path, char *err, size_t errlen);
@@ -42,7 +42,6 @@ void alt_ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct d
 		      unsigned n, uint64_t ts);
 void alt_ds_set_flush_counts(struct ds_set *s);
 
-#define SLOT 64			/* bytes kept per frame, as dpbench */
 #define BURST_MAX 512
 #define PASSES_MAX 1000
 
@@ -59,96 +58,7 @@ struct side {
 	double cyc[PASSES_MAX];
 };
 
-static uint8_t *frames;
-static uint32_t *lens, *seq_orig;
-static uint16_t *seq_off;
-static unsigned n_frames;
-
-/* Classic pcap, either byte order; frames cut to SLOT bytes. */
-static int
-load(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t gh[24], rh[16], buf[65536];
-	unsigned cap = 1 << 16;
-	int swap;
-
-	if (!f)
-		return -errno;
-	if (fread(gh, 1, 24, f) != 24 || !(gh[0] == 0xd4 || gh[0] == 0x4d || gh[0] == 0xa1)) {
-		fclose(f);
-		return -EINVAL;
-	}
-	swap = gh[0] == 0xa1;
-	frames = malloc((size_t)cap * SLOT);
-	lens = malloc(cap * sizeof(*lens));
-	while (frames && lens && fread(rh, 1, 16, f) == 16) {
-		uint32_t incl;
-
-		memcpy(&incl, rh + 8, 4);
-		incl = swap ? __builtin_bswap32(incl) : incl;
-		if (incl > sizeof(buf) || fread(buf, 1, incl, f) != incl)
-			break;
-		if (n_frames == cap) {
-			cap *= 2;
-			frames = realloc(frames, (size_t)cap * SLOT);
-			lens = realloc(lens, cap * sizeof(*lens));
-			if (!frames || !lens)
-				break;
-		}
-		lens[n_frames] = incl < SLOT ? incl : SLOT;
-		memcpy(frames + (size_t)n_frames * SLOT, buf, lens[n_frames]);
-		n_frames++;
-	}
-	fclose(f);
-	return frames && lens && n_frames ? 0 : -EINVAL;
-}
-
-/* Where each untagged IPv4 TCP frame's sequence number is (0: none, or a
- * Mirai frame, left alone), as dpbench's find_seqs(). */
-static int
-find_seqs(void)
-{
-	seq_off = calloc(n_frames, sizeof(*seq_off));
-	seq_orig = calloc(n_frames, sizeof(*seq_orig));
-	if (!seq_off || !seq_orig)
-		return -ENOMEM;
-	for (unsigned i = 0; i < n_frames; i++) {
-		const uint8_t *p = frames + (size_t)i * SLOT;
-		unsigned ihl, off;
-		uint32_t seq, dst;
-
-		if (lens[i] < 34 || p[12] != 8 || p[13] != 0 || (p[14] >> 4) != 4 || p[23] != 6)
-			continue;
-		ihl = (p[14] & 15u) * 4;
-		off = 14 + ihl + 4;
-		if (ihl < 20 || off + 4 > lens[i])
-			continue;
-		memcpy(&seq, p + off, 4);
-		memcpy(&dst, p + 30, 4);
-		if (seq != dst) {
-			seq_off[i] = (uint16_t)off;
-			seq_orig[i] = seq;
-		}
-	}
-	return 0;
-}
-
-static void
-vary_pass(unsigned pass)
-{
-	uint32_t x = (uint32_t)(ds_hash_u32(pass) & 0xffff);
-
-	for (unsigned i = 0; i < n_frames; i++) {
-		uint8_t *q = frames + (size_t)i * SLOT + seq_off[i];
-
-		if (!seq_off[i])
-			continue;
-		memcpy(q, &seq_orig[i], 4);
-		q[0] ^= (uint8_t)(x >> 8);
-		q[1] ^= (uint8_t)x;
-	}
-}
+static struct bench_frames input;
 
 /* One pass of parse + burst over every frame: TSC cycles per frame. */
 static double
@@ -157,14 +67,15 @@ run_pass(struct side *sd, unsigned burst)
 	struct ds_pkt pk[BURST_MAX];
 	uint64_t t0 = __rdtsc();
 
-	for (unsigned b = 0; b < n_frames; b += burst) {
-		unsigned m = n_frames - b < burst ? n_frames - b : burst;
+	for (unsigned b = 0; b < input.n; b += burst) {
+		unsigned m = input.n - b < burst ? input.n - b : burst;
 
 		for (unsigned i = 0; i < m; i++)
-			ds_parse_fast(frames + (size_t)(b + i) * SLOT, lens[b + i], &pk[i]);
+			ds_parse_fast(input.frames + (size_t)(b + i) * BENCH_SLOT, input.lens[b + i],
+				      &pk[i]);
 		sd->burst(sd->set, sd->lpm, pk, m, 1);
 	}
-	return (double)(__rdtsc() - t0) / n_frames;
+	return (double)(__rdtsc() - t0) / input.n;
 }
 
 static int
@@ -198,7 +109,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "abpass: %s\n", err);
 		return 2;
 	}
-	if ((rc = load(argv[2])) != 0 || (rc = find_seqs()) != 0) {
+	if ((rc = bench_frames_load(&input, argv[2])) != 0) {
 		fprintf(stderr, "abpass: %s: %s\n", argv[2], strerror(-rc));
 		return 2;
 	}
@@ -214,7 +125,7 @@ main(int argc, char **argv)
 	for (unsigned r = 0; r <= passes; r++) {	/* pass 0 warms both */
 		double t[2];
 
-		vary_pass(r);
+		bench_frames_vary(&input, r);
 		for (unsigned k = 0; k < 2; k++) {
 			unsigned i = (r + k) & 1;	/* who goes first alternates */
 
@@ -228,7 +139,7 @@ main(int argc, char **argv)
 		}
 	}
 	printf("abpass: %s, %u frames, %u sensors, %u passes each, TSC cycles per frame\n", argv[2],
-	       n_frames, c->n_sensors, passes);
+	       input.n, c->n_sensors, passes);
 	for (unsigned k = 0; k < 2; k++) {
 		qsort(sd[k].cyc, passes, sizeof(double), cmp_double);
 		printf("  %-4s fastest %6.1f  median %6.1f\n", sd[k].name, sd[k].cyc[0],

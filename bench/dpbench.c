@@ -18,7 +18,10 @@
  * Cycles are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID) times the TSC
  * rate, so time spent descheduled on a shared core is not counted; the
  * TSC rate is printed.  Each figure is the fastest of the passes (median
- * also given) after one warm-up pass.
+ * also given) after one warm-up pass.  Each pass varies the frames' TCP
+ * sequence numbers (bench/frames.h) so that the fingerprint table sees new
+ * tuples, as in darknet traffic; DPBENCH_REPEAT=1 replays the file
+ * unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,9 +41,9 @@
 #include "ds_hash.h"
 #include "ds_parse.h"
 #include "ds_set.h"
+#include "frames.h"
 
 #define BURST_MAX 512		/* the configuration's capture.burst, as a worker */
-#define SLOT 64			/* bytes per frame in the buffer (60-byte frames) */
 
 enum {
 	F_LOOKUP = 1 << 0,	/* sensor lookup + class counters + source hash + hygiene */
@@ -55,134 +58,13 @@ enum {
 	F_REAL = 1 << 9,	/* ds_set_burst itself */
 };
 
-static uint8_t *frames;
+static struct bench_frames input;
 static unsigned burst_n = 32;
-static uint32_t *lens;
-static unsigned n_frames;
-static uint64_t file_bytes;
-/* TCP sequence numbers varied per pass (see vary_pass): offset in the
- * frame (0 = left alone) and the value read from the file. */
-static uint16_t *seq_off;
-static uint32_t *seq_orig;
 
 static struct rte_member_setsum *member;
 static struct rte_hash *exact;
 static uint64_t *exact_count;
 static volatile uint64_t sink;
-
-/*
- * Replaying one file pass after pass would show the fingerprint table the
- * same (sport, seq, ipid, window) tuples every pass, so from the second
- * pass on nearly every lookup would hit: darknet traffic is the opposite,
- * nearly every SYN a tuple never seen before.  So each pass XORs the upper
- * 16 bits of every untagged IPv4 TCP frame's sequence number with a value
- * of its own (outside the timed region).  Tuples stay distinct within a
- * pass, shared tuples stay shared, Masscan's label (which uses the low 16
- * bits) holds, and Mirai frames (seq == destination) are left alone.
- * DPBENCH_REPEAT=1 replays the file unchanged.
- */
-static void
-find_seqs(void)
-{
-	unsigned i;
-
-	seq_off = calloc(n_frames, sizeof(*seq_off));
-	seq_orig = calloc(n_frames, sizeof(*seq_orig));
-	if (!seq_off || !seq_orig)
-		return;
-	for (i = 0; i < n_frames; i++) {
-		const uint8_t *f = frames + (size_t)i * SLOT;
-		unsigned ihl, off;
-		uint32_t seq, dst;
-
-		if (lens[i] < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
-			continue;
-		ihl = (f[14] & 15u) * 4;
-		off = 14 + ihl + 4;
-		if (ihl < 20 || off + 4 > lens[i])
-			continue;
-		memcpy(&seq, f + off, 4);
-		memcpy(&dst, f + 30, 4);
-		if (seq == dst)
-			continue;	/* Mirai */
-		seq_off[i] = (uint16_t)off;
-		seq_orig[i] = seq;
-	}
-}
-
-static void
-vary_pass(unsigned pass)
-{
-	/* network byte order: the first two bytes are the upper 16 bits */
-	uint32_t x = (uint32_t)(ds_hash_u32(pass) & 0xffff);
-	uint8_t hi[2] = { (uint8_t)(x >> 8), (uint8_t)x };
-	unsigned i;
-
-	if (!seq_off || getenv("DPBENCH_REPEAT"))
-		return;
-	for (i = 0; i < n_frames; i++) {
-		uint8_t *q;
-		uint32_t v;
-
-		if (!seq_off[i])
-			continue;
-		q = frames + (size_t)i * SLOT + seq_off[i];
-		v = seq_orig[i];
-		memcpy(q, &v, 4);
-		q[0] ^= hi[0];
-		q[1] ^= hi[1];
-	}
-}
-
-static int
-load_pcap(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t gh[24], rh[16];
-	unsigned cap = 1 << 16;
-	int swap;
-
-	if (!f)
-		return -errno;
-	if (fread(gh, 1, 24, f) != 24)
-		goto bad;
-	if (gh[0] == 0xd4 || gh[0] == 0x4d)
-		swap = 0;
-	else if (gh[0] == 0xa1)
-		swap = 1;
-	else
-		goto bad;
-	frames = malloc((size_t)cap * SLOT);
-	lens = malloc(cap * sizeof(*lens));
-	while (fread(rh, 1, 16, f) == 16) {
-		uint32_t incl;
-
-		memcpy(&incl, rh + 8, 4);
-		if (swap)
-			incl = __builtin_bswap32(incl);
-		if (n_frames == cap) {
-			cap *= 2;
-			frames = realloc(frames, (size_t)cap * SLOT);
-			lens = realloc(lens, cap * sizeof(*lens));
-		}
-		{
-			uint8_t buf[65536];
-			uint32_t keep = incl < SLOT ? incl : SLOT;
-
-			if (incl > sizeof(buf) || fread(buf, 1, incl, f) != incl)
-				goto bad;
-			memcpy(frames + (size_t)n_frames * SLOT, buf, keep);
-			lens[n_frames++] = keep;
-		}
-	}
-	file_bytes = (uint64_t)ftell(f);
-	fclose(f);
-	find_seqs();
-	return n_frames ? 0 : -EINVAL;
-bad:
-	fclose(f);
-	return -EINVAL;
-}
 
 struct st {
 	uint64_t src_hash, port_hash, fp_hash;
@@ -199,7 +81,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 	unsigned i, n = s->n_sensors;
 
 	for (i = 0; i < m; i++)
-		ds_parse_fast(fr + (size_t)i * SLOT, ln[i], &pkts[i]);
+		ds_parse_fast(fr + (size_t)i * BENCH_SLOT, ln[i], &pkts[i]);
 	if (mask & F_REAL) {
 		ds_set_burst(s, lpm, pkts, m, 1);
 		return;
@@ -353,8 +235,8 @@ record(const char *group, const char *name, uint64_t *t, unsigned passes)
 	qsort(t, passes, sizeof(t[0]), cmp_u64);
 	results[n_results].name = name;
 	results[n_results].group = group;
-	results[n_results].min = (double)t[0] / n_frames;
-	results[n_results].median = (double)t[passes / 2] / n_frames;
+	results[n_results].min = (double)t[0] / input.n;
+	results[n_results].median = (double)t[passes / 2] / input.n;
 	printf("  %-6s %-44s %7.1f cycles/pkt (median %.1f)\n", group, name,
 	       results[n_results].min, results[n_results].median);
 	n_results++;
@@ -374,13 +256,14 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 	for (r = 0; r <= passes; r++) {	/* pass 0 warms caches */
 		uint64_t t0, t1;
 
-		vary_pass(r);
+		if (!getenv("DPBENCH_REPEAT"))
+			bench_frames_vary(&input, r);
 		t0 = thread_cycles();
 
-		for (base = 0; base < n_frames; base += burst_n) {
-			unsigned m = n_frames - base < burst_n ? n_frames - base : burst_n;
+		for (base = 0; base < input.n; base += burst_n) {
+			unsigned m = input.n - base < burst_n ? input.n - base : burst_n;
 
-			burst(s, lpm, frames + (size_t)base * SLOT, lens + base, m, mask);
+			burst(s, lpm, input.frames + (size_t)base * BENCH_SLOT, input.lens + base, m, mask);
 		}
 		t1 = thread_cycles();
 		/* A pass stands for a period: the packets the caches hold back
@@ -429,7 +312,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	burst_n = conf->burst < BURST_MAX ? conf->burst : BURST_MAX;
-	if ((rc = load_pcap(argv[optind + 1])) != 0) {
+	if ((rc = bench_frames_load(&input, argv[optind + 1])) != 0) {
 		fprintf(stderr, "dpbench: %s: cannot read pcap (%s)\n", argv[optind + 1], strerror(-rc));
 		return 2;
 	}
@@ -465,7 +348,7 @@ main(int argc, char **argv)
 		}
 	}
 	printf("dpbench: %s, %u frames (%.1f MB file), %u sensors, bursts of %u, %u passes, TSC %.3f GHz\n",
-	       argv[optind + 1], n_frames, (double)file_bytes / 1e6, conf->n_sensors, burst_n,
+	       argv[optind + 1], input.n, (double)input.file_bytes / 1e6, conf->n_sensors, burst_n,
 	       passes, (double)rte_get_tsc_hz() / 1e9);
 	measure(s, lpm, "cum", "parse", 0, passes);
 	measure(s, lpm, "cum", "+ sensor lookup, class counters, hash, hygiene", F_LOOKUP, passes);
@@ -490,7 +373,7 @@ main(int argc, char **argv)
 		fprintf(jf, "{\n  \"pcap\": \"%s\", \"frames\": %u, \"file_bytes\": %llu,\n"
 			"  \"sensors\": %u, \"passes\": %u, \"tsc_hz\": %llu,\n"
 			"  \"set_bytes\": %llu, \"worker_sketch_bytes\": %llu,\n  \"results\": [\n",
-			argv[optind + 1], n_frames, (unsigned long long)file_bytes, conf->n_sensors,
+			argv[optind + 1], input.n, (unsigned long long)input.file_bytes, conf->n_sensors,
 			passes, (unsigned long long)rte_get_tsc_hz(),
 			(unsigned long long)ds_set_bytes(s), 2ull * ds_set_bytes(s));
 		for (i = 0; i < n_results; i++)

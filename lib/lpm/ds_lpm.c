@@ -203,17 +203,20 @@ ds_lpm_add(struct ds_lpm *l, uint32_t prefix, uint8_t len, uint16_t value)
 	return add_long(l, prefix, len, value);
 }
 
-/* Call f(l, i, arg) for every tbl24 entry of a dirty chunk. */
-static void
-each_dirty(struct ds_lpm *l, void (*f)(struct ds_lpm *, uint32_t, void *), void *arg)
+/* Call f(l, i, arg) for every tbl24 entry of a dirty chunk until it
+ * returns nonzero; returns that. */
+static int
+each_dirty(struct ds_lpm *l, int (*f)(struct ds_lpm *, uint32_t, void *), void *arg)
 {
 	for (uint32_t k = 0; k < DIRTY_WORDS; k++)
 		for (uint64_t u = l->dirty24[k]; u; u &= u - 1) {
 			uint32_t c = k * 64 + (uint32_t)__builtin_ctzll(u);
 
 			for (uint32_t i = c * CHUNK24; i < (c + 1) * CHUNK24; i++)
-				f(l, i, arg);
+				if (f(l, i, arg))
+					return 1;
 		}
+	return 0;
 }
 
 struct flat {
@@ -221,7 +224,9 @@ struct flat {
 	uint32_t n;		/* groups so far */
 };
 
-static void
+/* A group for entry i's value if it has none yet; nonzero once there are
+ * too many values to flatten. */
+static int
 flat_count(struct ds_lpm *l, uint32_t i, void *arg)
 {
 	struct flat *f = arg;
@@ -229,15 +234,17 @@ flat_count(struct ds_lpm *l, uint32_t i, void *arg)
 
 	if (e && !(e & DS_LPM_EXT) && !f->grp[e])
 		f->grp[e] = (uint16_t)f->n++;
+	return f->n - 1 - l->n_groups > FLAT_VALUES;
 }
 
-static void
+static int
 flat_point(struct ds_lpm *l, uint32_t i, void *arg)
 {
 	const struct flat *f = arg;
 	uint16_t e = l->tbl24[i];
 
 	l->tbl24[i] = e & DS_LPM_EXT ? (uint16_t)(1 + (e & ~DS_LPM_EXT)) : f->grp[e];
+	return 0;
 }
 
 /* Group 0 all zeros, then the groups of long prefixes, then one group per
@@ -251,8 +258,7 @@ flatten(struct ds_lpm *l)
 
 	if (f.grp == NULL)
 		return;
-	each_dirty(l, flat_count, &f);
-	if (f.n - 1 - l->n_groups > FLAT_VALUES) {
+	if (each_dirty(l, flat_count, &f)) {
 		free(f.grp);
 		return;
 	}

@@ -70,7 +70,7 @@ ds_lpm_lookup(const struct ds_lpm *l, uint32_t addr)
 {
 	uint32_t v, ext, i, w;
 
-	if (__builtin_expect(l->flat, 1))
+	if (l->flat)
 		return ds_lpm_lookup_flat(l, addr);
 	v = l->tbl24[addr >> 8];
 	ext = v >> 15;
