@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The report's own formatting of times (ds_report_iso, ds_report_jtime) and
- * addresses (ds_report_jaddr) against what strftime and snprintf give: a
- * table of edges (epoch, leap days, century years, the last second before
- * the fallback, times that fall back, short buffers), then a sweep.
+ * The report's own formatting of times (ds_report_iso, ds_report_stamp,
+ * ds_report_jtime) and addresses (ds_report_jaddr) against what strftime
+ * and snprintf give: a table of edges (epoch, leap days, century years,
+ * the last second before the fallback, times that fall back, short
+ * buffers), then a sweep.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,26 +15,28 @@
 #include "ds_test.h"
 
 static void
-libc_iso(int64_t t, char *buf, size_t len)
+libc_format(int64_t t, const char *fmt, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, len, fmt, &tm);
 }
 
+/* ds_report_iso and ds_report_stamp of t against strftime. */
 static int
 iso_matches(int64_t t, size_t len)
 {
-	char got[64], want[64];
+	char got[64], want[64], sgot[64], swant[64];
 
-	memset(got, 'x', sizeof(got));
-	memset(want, 'x', sizeof(want));
 	ds_report_iso(t, got, len);
-	libc_iso(t, want, len);
-	if (len && strcmp(got, want) != 0) {
-		fprintf(stderr, "t %lld len %zu: got '%s' want '%s'\n", (long long)t, len, got, want);
+	libc_format(t, "%Y-%m-%dT%H:%M:%SZ", want, len);
+	ds_report_stamp(t, sgot, len);
+	libc_format(t, "%Y%m%dT%H%M%SZ", swant, len);
+	if (strcmp(got, want) != 0 || strcmp(sgot, swant) != 0) {
+		fprintf(stderr, "t %lld: got '%s' '%s' want '%s' '%s'\n", (long long)t, got, sgot, want,
+			swant);
 		return 0;
 	}
 	return 1;
@@ -81,6 +84,8 @@ test_times(void)
 	memset(b, 'x', sizeof(b));
 	ds_report_iso(253402300800LL, b, 8);
 	CHECK(b[0] == '\0', "short buffer, strftime");
+	ds_report_stamp(1388534400, b, 17);
+	CHECK(strcmp(b, "20140101T000000Z") == 0, "stamp in its exact size");
 	/* every day from 1970 to 2200, at a second that moves */
 	for (int64_t d = 0; d < 84000; d++)
 		bad += !iso_matches(d * 86400 + (d * 7919) % 86400, sizeof(b));

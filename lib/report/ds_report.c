@@ -41,54 +41,64 @@ put_digits(char *p, unsigned n, unsigned d)
 
 /* The last second of year 9999: later (and earlier than 1970) times go
  * through strftime. */
-#define ISO_FAST_MAX 253402300799LL
+#define CIVIL_MAX 253402300799LL
 
-/* A report writes a time for every top source and fingerprint (first and
- * last seen): strftime's locale machinery was 3 % of a daily offline run,
- * so years 1970-9999 are formatted here (civil date from days since the
- * epoch: H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"), with
- * the same text as strftime's. */
+/* UTC date and time of t (0 <= t <= CIVIL_MAX) in f[]: year, month, day,
+ * hour, minute, second (civil date from days since the epoch: H. Hinnant,
+ * "chrono-Compatible Low-Level Date Algorithms"). */
+static void
+civil(int64_t t, unsigned f[6])
+{
+	int64_t days = t / 86400 + 719468, era = days / 146097;
+	unsigned sod = (unsigned)(t % 86400), doe = (unsigned)(days - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+
+	f[1] = mp < 10 ? mp + 3 : mp - 9;
+	f[0] = (unsigned)(yoe + era * 400) + (f[1] <= 2);
+	f[2] = doy - (153 * mp + 2) / 5 + 1;
+	f[3] = sod / 3600;
+	f[4] = sod / 60 % 60;
+	f[5] = sod % 60;
+}
+
+/* t as the fields of civil() with sep[i] after field i (sep[5] = 'Z',
+ * then the NUL), as strftime would write it with fmt; times outside
+ * 1970-9999 and buffers shorter than the text go to strftime.  A report
+ * writes a time for every top source and fingerprint (first and last
+ * seen): strftime's locale machinery was 3 % of a daily offline run. */
+static void
+format_time(int64_t t, const char sep[6], const char *fmt, char *buf, size_t len)
+{
+	static const unsigned width[6] = { 4, 2, 2, 2, 2, 2 };
+	unsigned f[6];
+	char *p = buf;
+
+	if (t < 0 || t > CIVIL_MAX || len < 14 + 6 + 1) {
+		utc_format(t, fmt, buf, len);
+		return;
+	}
+	civil(t, f);
+	for (unsigned i = 0; i < 6; i++) {
+		p = put_digits(p, f[i], width[i]);
+		if (sep[i])
+			*p++ = sep[i];
+	}
+	*p = '\0';
+}
+
 void
 ds_report_iso(int64_t t, char *buf, size_t len)
 {
-	char *p = buf;
-	unsigned sod, y, m, d, doe, yoe, doy, mp;
-	int64_t days, era;
-
-	if (t < 0 || t > ISO_FAST_MAX || len < sizeof("YYYY-MM-DDTHH:MM:SSZ")) {
-		utc_format(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
-		return;
-	}
-	days = t / 86400;
-	sod = (unsigned)(t % 86400);
-	days += 719468;
-	era = days / 146097;
-	doe = (unsigned)(days - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y = (unsigned)(yoe + era * 400) + (m <= 2);
-	p = put_digits(p, y, 4);
-	*p++ = '-';
-	p = put_digits(p, m, 2);
-	*p++ = '-';
-	p = put_digits(p, d, 2);
-	*p++ = 'T';
-	p = put_digits(p, sod / 3600, 2);
-	*p++ = ':';
-	p = put_digits(p, sod / 60 % 60, 2);
-	*p++ = ':';
-	p = put_digits(p, sod % 60, 2);
-	*p++ = 'Z';
-	*p = '\0';
+	format_time(t, "--T::Z", "%Y-%m-%dT%H:%M:%SZ", buf, len);
 }
 
 void
 ds_report_stamp(int64_t t, char *buf, size_t len)
 {
-	utc_format(t, "%Y%m%dT%H%M%SZ", buf, len);
+	static const char sep[6] = { 0, 0, 'T', 0, 0, 'Z' };
+
+	format_time(t, sep, "%Y%m%dT%H%M%SZ", buf, len);
 }
 
 json_t *
