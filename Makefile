@@ -37,7 +37,7 @@ endif
 # Lazily evaluated: pkg-config is only asked once a recipe needs the flags.
 LIB_CFLAGS = $(shell $(PKGCONF) --cflags $(PC_LIB))
 LIB_LIBS   = $(shell $(PKGCONF) --libs $(PC_LIB)) -lm -lpthread
-DPDK_CFLAGS = $(shell $(PKGCONF) --cflags libdpdk)
+DPDK_CFLAGS = $(filter-out -march=%,$(shell $(PKGCONF) --cflags libdpdk))
 DPDK_LIBS   = $(shell $(PKGCONF) --libs libdpdk)
 PCAP_LIBS   = $(shell $(PKGCONF) --libs libpcap)
 
