@@ -98,6 +98,7 @@ done
 # to 1.7x for the same binary, bench/README.md "Ninth round"), and one
 # process samples one phase.  The table gives the fastest and the median of
 # the processes beside the stage-by-stage process above.
+for k in 4 4w 256 256x8; do : >"$W/dpprocs-$k"; done
 for i in $(seq "${BENCH_DP_PROCS:-5}"); do
 	for k in 4 4w 256 256x8; do
 		DPBENCH_ONLY=ds_set_burst "$BIN/dpbench" -r 5 "$W/live$k.conf" "$W/s$k.pcap" 2>/dev/null |
