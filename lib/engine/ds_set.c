@@ -137,13 +137,22 @@ enum {
  * one byte (a line its first stage prefetched) instead of the sketch's
  * four rows, with no tag to compare and nothing to evict: destination
  * ports are skewed, so the lines of the busy ports stay in L1 and L2.
+ * Counters are port-major, the sensors of a port side by side (n_sensors
+ * rounded up to a power of two): a busy port is one line for up to 64
+ * sensors, not one line per sensor 64 KiB apart.
  */
 #define PCOUNT_WRAP 256u
 
 static inline uint32_t
-pcount_index(uint16_t port, unsigned sensor)
+pcount_index(const struct ds_set *s, uint16_t port, unsigned sensor)
 {
-	return (uint32_t)sensor << 16 | port;
+	return (uint32_t)port << s->pcount_shift | sensor;
+}
+
+static inline size_t
+pcount_bytes(const struct ds_set *s)
+{
+	return (size_t)65536 << s->pcount_shift;
 }
 
 /* n scans to the (sensor, port) of counter i into the sensor's count-min
@@ -151,8 +160,10 @@ pcount_index(uint16_t port, unsigned sensor)
 static inline void
 pcount_move(struct ds_set *s, size_t i, uint32_t n)
 {
-	ds_cm_add(s->ports[i >> 16], ds_cm_port_hash((uint16_t)i), n);
-	s->port_scans[(uint16_t)i] += n;
+	uint16_t port = (uint16_t)(i >> s->pcount_shift);
+
+	ds_cm_add(s->ports[i & ((1u << s->pcount_shift) - 1)], ds_cm_port_hash(port), n);
+	s->port_scans[port] += n;
 }
 
 /* Another scan to the (sensor, port) of counter i. */
@@ -304,7 +315,9 @@ ds_set_create(const struct ds_conf *c)
 	s->srcc_mask = SRCC_BUCKETS - 1;
 	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
 	s->srcc_used = calloc(SRCC_BUCKETS / 64, sizeof(*s->srcc_used));
-	s->pcount = ds_mem_table((size_t)n * 65536 * sizeof(*s->pcount));
+	while ((1u << s->pcount_shift) < n)
+		s->pcount_shift++;
+	s->pcount = ds_mem_table(pcount_bytes(s));
 	s->srcv = ds_mem_table(((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
 	s->port_scans = calloc(65536, sizeof(*s->port_scans));
 	s->src_fold = calloc(n, 1);
@@ -424,7 +437,7 @@ ds_set_clear(struct ds_set *s)
 	ds_fp_clear(s->fp);
 	srcc_clear(s);
 	if (s->pcount_dirty)	/* else ds_set_flush() zeroed them */
-		ds_mem_zero(s->pcount, (size_t)n * 65536 * sizeof(*s->pcount));
+		ds_mem_zero(s->pcount, pcount_bytes(s));
 	s->pcount_dirty = 0;
 	ds_mem_zero(s->srcv, ((size_t)1 << SRCV_BITS) * sizeof(*s->srcv));
 	ds_mem_zero(s->port_scans, 65536 * sizeof(*s->port_scans));
@@ -577,7 +590,7 @@ fold_scan_tools(struct ds_set *s)
 static void
 pcount_flush(struct ds_set *s)
 {
-	const size_t n = (size_t)s->n_sensors * 65536;
+	const size_t n = pcount_bytes(s);
 	uint8_t *c = s->pcount;
 	size_t i, j;
 
@@ -702,7 +715,7 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	/* what the fingerprint filter reads in the count pass */
 	st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
 	__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
-	st->pcount = pcount_index(p->dport, (unsigned)st->sensor);
+	st->pcount = pcount_index(s, p->dport, (unsigned)st->sensor);
 	__builtin_prefetch(&s->pcount[st->pcount], 1);
 	st->tools = (uint16_t)ds_set_tool_of(p);
 	st->fp_skip = 0;
@@ -1211,7 +1224,7 @@ ds_set_bytes(const struct ds_set *s)
 	for (i = 0; i < DS_CONF_MAX_WATCHED; i++)
 		b += ds_bk_bytes(s->watch_overlap[i]);
 	b += ds_topk_bytes(s->top_src) + ds_topk_bytes(s->top_victims) + ds_fp_bytes(s->fp);
-	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (s->srcc_mask + 1) / 8 + (uint64_t)s->n_sensors * 65536 * sizeof(*s->pcount) +
+	b += (uint64_t)(s->srcc_mask + 1) * sizeof(*s->srcc) + (s->srcc_mask + 1) / 8 + pcount_bytes(s) +
 	     ((uint64_t)1 << SRCV_BITS) * sizeof(*s->srcv) + 65536 * sizeof(*s->port_scans);
 	b += (uint64_t)n * DS_SET_TOOL_SETS * sizeof(*s->scan_tools);
 	return b + n * sizeof(*s->sensor);

@@ -100,9 +100,10 @@ struct ds_set {
 	uint64_t srcc_victims;		/* entries with pending packets pushed out */
 	uint64_t fp_skipped;		/* scans not offered to fp (ds_set.c) */
 	/* Port counters of the burst path: scan packets per (sensor, port)
-	 * not yet added to the count-min sketches, [sensor << 16 | port]
-	 * (see ds_set.c and ds_set_flush). */
+	 * not yet added to the count-min sketches, [port << pcount_shift |
+	 * sensor] (see ds_set.c and ds_set_flush). */
 	uint8_t *pcount;
+	unsigned pcount_shift;		/* log2 of n_sensors rounded up */
 	int pcount_dirty;		/* a counter may be nonzero */
 	/* Fingerprint filter while the cache is off: per source, src << 32 |
 	 * triple tag << 16 | varies (see ds_set.c, SRCV_BITS). */
