@@ -16,8 +16,8 @@
 #define DS_LPM_EXT 0x8000u
 
 struct ds_lpm {			/* read-only after build; fields are internal */
-	uint16_t *tbl24;	/* building: value, 0 = no route, or EXT | group;
-				 * frozen: the group of the /24 */
+	uint16_t *tbl24;	/* value, 0 = no route, or EXT | group; once
+				 * flat: the group of the /24 */
 	uint16_t *tbl8;		/* groups of 256 */
 	uint32_t n_groups;
 	uint32_t max_groups;
