@@ -97,6 +97,15 @@ def table(res):
                      ">= 14.88 Mpps and >= 0.80",
                      verdict(ds >= 14.88 and ratio >= 0.8,
                              "by %.1fx (%.2f Mpps short; ratio %.2f)" % (14.88 / ds if ds else 0, 14.88 - ds, ratio))))
+        if tp and kind == "4":
+            # receiving costs darkscope's worker what testpmd's whole loop
+            # costs (profile.txt: the PMD's samples); add the data-path
+            # budget to testpmd's time per packet
+            bound = 1.0 / (1.0 / tp + 60.0 / tsc * 1e6)
+            rows.append(("  bound: testpmd's time per packet + the 60-cycle data-path budget",
+                         "%.2f Mpps" % bound, "testpmd %.2f" % tp, "%.2f" % (bound / tp),
+                         "-", "the 0.80 ratio needs <= %.0f cycles/pkt beyond receiving"
+                         % (0.25 / tp * 1e-6 * tsc)))
     for kind, label in kinds:
         dp = dps.get(kind)
         if not dp:

@@ -250,6 +250,9 @@ if [ "$have_perf" = 1 ]; then
 			echo; echo "## darkscope live worker lcore (rte-worker-1), 4 sensors, pcap vdev replay"
 			perf report -i "$W/perf.live.data" --no-children --stdio --sort dso,sym 2>/dev/null |
 				grep -E '^ +[0-9]' | head -15
+			echo; echo "## the same, by library (librte_net_pcap: receiving, the PMD's copies from its preload)"
+			perf report -i "$W/perf.live.data" --no-children --stdio --sort dso 2>/dev/null |
+				grep -E '^ +[0-9]' | head -6
 		fi
 	} >"$RES/profile.txt"
 fi
