@@ -157,7 +157,17 @@ def table(res):
                          "tracereport -p %.2f (%.2f s)" % (off["packets"] / tr / 1e6, tr),
                          "%.2fx" % ratio, ">= 20x tracereport",
                          verdict(ratio >= 20, "by %.2fx (%.2fx of 20x)" % (20 / ratio, ratio))))
-        d = off.get("darkscope_daily")
+        d, mo = off.get("darkscope_daily"), off.get("darkscope_monthly")
+        if d and mo and tr and d.get("reports", 0) > mo.get("reports", 0):
+            # what a report costs: the two runs read the same packets and
+            # differ in the number of periods
+            per = (d["seconds"] - mo["seconds"]) / (d["reports"] - mo["reports"])
+            room = (tr / 20 - mo["seconds"]) / (d["reports"] - mo["reports"])
+            rows.append(("  offline cost per report (daily minus 31-day run, %d - %d reports)"
+                         % (d["reports"], mo["reports"]), "%.2f ms" % (per * 1e3), "-", "-",
+                         "20x daily: <= %.2f ms" % (room * 1e3) if room > 0 else "-",
+                         "20x daily needs %.1fx cheaper reports" % (per / room) if room > 0
+                         else "the 31-day run alone takes the 20x budget"))
         if d and ts:
             rows.append(("offline vs tshark per-port counts", "%.1f s" % d["seconds"],
                          "tshark %.1f s" % ts, "%.1fx" % (ts / d["seconds"]), "-", "-"))

@@ -200,7 +200,9 @@ tbest() { local best= t i
 	echo "${best}e-3"; }
 note "offline: darkscope --pcap ($offn frames), daily and 31-day periods"
 d_day=$(tbest "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q)
+r_day=$(find "$W/out-off4" -name report.json | wc -l)
 d_mon=$(tbest "$BIN/darkscope" --pcap "$off" -c "$W/off4.conf" -q -p 2678400)
+r_mon=$(find "$W/out-off4" -name report.json | wc -l)
 pcaphead "$off" "$W/tiny.pcap" 100
 d_tiny=$(tbest "$BIN/darkscope" --pcap "$W/tiny.pcap" -c "$W/off4.conf" -q)
 tr=0; tr_tiny=0; ts=0
@@ -213,10 +215,10 @@ if [ "$have_ts" = 1 ]; then
 	note "offline: tshark per-port counts"
 	ts=$(tsec sh -c "tshark -n -r '$off' -T fields -e tcp.dstport | sort | uniq -c > '$W/tshark.ports'")
 fi
-python3 - "$RES" "$offn" "$(fsize "$off")" "$d_day" "$d_mon" "$d_tiny" "$tr" "$tr_tiny" "$ts" <<'EOF'
+python3 - "$RES" "$offn" "$(fsize "$off")" "$r_day" "$r_mon" "$d_day" "$d_mon" "$d_tiny" "$tr" "$tr_tiny" "$ts" <<'EOF'
 import json, os, sys
-res, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-d_day, d_mon, d_tiny, tr, tr_tiny, ts = map(float, sys.argv[4:])
+res, n, size, r_day, r_mon = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+d_day, d_mon, d_tiny, tr, tr_tiny, ts = map(float, sys.argv[6:])
 def fig(s, tiny=None):
     f = {"seconds": s, "mpps": n / s / 1e6 if s else 0}
     if tiny is not None:
@@ -224,7 +226,8 @@ def fig(s, tiny=None):
         f["mpps_after_startup"] = n / (s - tiny) / 1e6 if s > tiny else None
     return f
 out = {"file": "darkgen paper2014, %d frames, %d bytes" % (n, size), "packets": n,
-       "darkscope_daily": fig(d_day, d_tiny), "darkscope_monthly": fig(d_mon, d_tiny)}
+       "darkscope_daily": dict(fig(d_day, d_tiny), reports=r_day),
+       "darkscope_monthly": dict(fig(d_mon, d_tiny), reports=r_mon)}
 if tr:
     out["tracereport"] = fig(tr, tr_tiny)
 if ts:
