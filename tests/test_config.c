@@ -58,6 +58,10 @@ static const struct ccase cases[] = {
 	{ "cm width pow2", SENSORS "sketch = { cm_width = 5000; };\n", 3, "cm_width", "power of two" },
 	{ "cm bits", SENSORS "sketch = {\n cm_width = 65536;\n cm_depth = 8; };\n", 5, "cm_depth", "at most 64" },
 	{ "hll range", SENSORS "sketch = { hll_precision = 30; };\n", 3, "hll_precision", "8..18" },
+	{ "source cache", SENSORS "sketch = { source_cache = 65536; };\n", 0, NULL, NULL },
+	{ "source cache pow2", SENSORS "sketch = { source_cache = 50000; };\n", 3, "source_cache", "power of two" },
+	{ "source cache small", SENSORS "sketch = { source_cache = 1024; };\n", 3, "source_cache", "4096" },
+	{ "source cache large", SENSORS "sketch = { source_cache = 8388608; };\n", 3, "source_cache", "4194304" },
 	{ "share range", SENSORS "analysis = { local_share = 1.5; };\n", 3, "local_share", "0.5..1" },
 	{ "bool type", SENSORS "analysis = { hygiene_exclude = 1; };\n", 3, "hygiene_exclude", "true or false" },
 	{ "port no devargs", SENSORS "capture = { ports = ( { queues = 2; } ); };\n", 3, "devargs", "vdev" },
@@ -118,7 +122,7 @@ check_values(void)
 	char err[800];
 	char *path = write_tmp(SENSORS "period = { length = 300; clock = \"packet\"; };\n"
 			       "analysis = { watched_ports = [ 10073, 5000 ]; exclude_ports = [ 445 ]; };\n"
-			       "sketch = { cm_width = 8192; };\n");
+			       "sketch = { cm_width = 8192; source_cache = 131072; };\n");
 	struct ds_conf *c = ds_conf_load(path, err, sizeof(err));
 
 	if (!CHECK(c != NULL, err))
@@ -132,6 +136,7 @@ check_values(void)
 	CHECK(c->n_watched == 2 && c->watched[0] == 10073 && c->watched[1] == 5000, "watched");
 	CHECK(c->n_excluded == 1 && c->excluded[0] == 445, "excluded");
 	CHECK(c->cm_width_log2 == 13, "cm width 8192");
+	CHECK(c->srcc_buckets == 131072, "source cache 131072");
 	CHECK(c->cm_depth == DS_CONF_DEF_CM_DEPTH && c->hll_p == DS_CONF_DEF_HLL_P, "defaults");
 	CHECK(c->overlap_k == DS_CONF_DEF_OVERLAP_K && c->hygiene_exclude, "defaults 2");
 	ds_conf_free(c);

@@ -8,7 +8,8 @@
  *    (the property the manager's merge and the archive rely on), and the
  *    scans per destination port exact in both;
  *  - a fixed-header tuple used by a few sources keeps exact per-sensor
- *    packet counts while 300,000 random-ISN SYNs churn the table.
+ *    packet counts while 300,000 random-ISN SYNs churn the table;
+ *  - the source cache's size: by the number of sensors, or configured.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -312,10 +313,50 @@ fingerprint_under_churn(void)
 	ds_conf_free(c);
 }
 
+/* Source cache buckets by sensors (2 MiB up to 32 sensors, doubling per
+ * doubling of the sensors, 16 MiB from 256) and sketch.source_cache. */
+static void
+source_cache_size(void)
+{
+	static const struct {
+		unsigned sensors;
+		uint32_t configured, buckets;
+	} cases[] = {
+		{ 1, 0, 32768 }, { 4, 0, 32768 }, { 32, 0, 32768 }, { 33, 0, 65536 },
+		{ 64, 0, 65536 }, { 65, 0, 131072 }, { 128, 0, 131072 }, { 129, 0, 262144 },
+		{ 256, 0, 262144 }, { 256, 4096, 4096 }, { 4, 1u << 22, 1u << 22 },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ds_conf *c = ds_fixture_conf_ad();
+		struct ds_set *s;
+		char what[64];
+
+		/* small sketches: only the cache's size is looked at */
+		c->n_sensors = cases[i].sensors;
+		c->srcc_buckets = cases[i].configured;
+		c->hll_p = c->watch_hll_p = 8;
+		c->fp_hll_p = 6;
+		c->cm_width_log2 = 8;
+		c->overlap_k = c->watch_k = 1024;
+		c->fp_table = 1024;
+		c->topsrc_log2 = 6;
+		snprintf(what, sizeof(what), "%u sensors, source_cache %u", cases[i].sensors,
+			 cases[i].configured);
+		s = ds_set_create(c);
+		if (CHECK(s != NULL, what))
+			CHECK(s->srcc_mask + 1 == cases[i].buckets, what);
+		ds_set_free(s);
+		ds_conf_free(c);
+	}
+}
+
 int
 main(void)
 {
 	packet_table();
+	source_cache_size();
 	merge_equals_union();
 	fingerprint_under_churn();
 	return ds_test_done("test_set");

@@ -506,7 +506,7 @@ load_sketch(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 {
 	static const char *const keys[] = { "cm_width", "cm_depth", "hll_precision",
 		"watch_hll_precision", "overlap_k", "overlap_watch_k", "fingerprint_table", "fingerprint_detail",
-		"fingerprint_hll_precision", "top_sources_table", NULL };
+		"fingerprint_hll_precision", "top_sources_table", "source_cache", NULL };
 	unsigned log2;
 	int rc;
 
@@ -529,6 +529,11 @@ load_sketch(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 	}
 	if ((rc = get_pow2(x, g, "top_sources_table", 6, 22, &c->topsrc_log2)))
 		return rc;
+	if (config_setting_get_member(g, "source_cache")) {
+		if ((rc = get_pow2(x, g, "source_cache", 12, 22, &log2)))
+			return rc;
+		c->srcc_buckets = 1u << log2;
+	}
 	if (c->cm_depth * c->cm_width_log2 > 64)
 		return fail(x, config_setting_get_member(g, "cm_depth"), "cm_depth",
 			    "depth %u x log2(width) %u = %u hash bits; allowed: at most 64",

@@ -110,6 +110,8 @@ struct ds_conf {
 	uint32_t fp_detail;
 	unsigned fp_hll_p;
 	unsigned topsrc_log2;
+	uint32_t srcc_buckets;		/* source cache (ds_set.c); 0: by the
+					 * number of sensors */
 
 	/* analyses */
 	unsigned top_ports;

@@ -62,7 +62,8 @@
  * SYN of a source with a fixed triple is offered, and so is the first SYN
  * of every source.
  */
-#define SRCC_BUCKETS 32768		/* 2 MiB per set; a multiple of 64 */
+#define SRCC_BUCKETS 32768		/* 2 MiB per set, up to 32 sensors */
+#define SRCC_MAX_SCALE 8		/* 16 MiB per set from 256 sensors */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
@@ -270,6 +271,29 @@ cm_array_free(struct ds_cm **a, unsigned n)
 }
 
 /* Fingerprint detail records cost n_sensors HLLs each: keep them <= 64 MiB. */
+/*
+ * Buckets of the source cache (sketch.source_cache, else by the number of
+ * sensors).  Distinct (sensor, source) pairs grow with the sensors: a source
+ * sweeping the space meets every sensor.  The cache pays off only while a
+ * period's pairs fit in it (else it thrashes and counts directly, above), so
+ * it grows with the sensors beyond 32, by 2 MiB per 32 sensors up to 16 MiB:
+ * the e2e bench replay at 256 sensors (77,001 pairs per 100,000 frames)
+ * thrashed the 2 MiB cache and ran 2.4x faster with 16 MiB (bench/README.md
+ * "Tenth round").  With 4 sensors the larger table only spreads the same
+ * entries over more pages: 1.06-1.08x per pass.
+ */
+static uint32_t
+srcc_buckets(const struct ds_conf *c)
+{
+	uint32_t scale = 1;
+
+	if (c->srcc_buckets)
+		return c->srcc_buckets;
+	while (scale < SRCC_MAX_SCALE && scale * 32 < c->n_sensors)
+		scale *= 2;
+	return SRCC_BUCKETS * scale;
+}
+
 static uint32_t
 fp_detail_budget(const struct ds_conf *c)
 {
@@ -312,9 +336,9 @@ ds_set_create(const struct ds_conf *c)
 	    !s->victims || !s->tool_src || !s->watch_src || !s->overlap ||
 	    !s->watch_overlap || !s->top_src || !s->top_victims || !s->fp)
 		goto fail;
-	s->srcc_mask = SRCC_BUCKETS - 1;
-	s->srcc = ds_mem_table(SRCC_BUCKETS * sizeof(*s->srcc));
-	s->srcc_used = calloc(SRCC_BUCKETS / 64, sizeof(*s->srcc_used));
+	s->srcc_mask = srcc_buckets(c) - 1;
+	s->srcc = ds_mem_table(((size_t)s->srcc_mask + 1) * sizeof(*s->srcc));
+	s->srcc_used = calloc((s->srcc_mask + 1) / 64, sizeof(*s->srcc_used));
 	while ((1u << s->pcount_shift) < n)
 		s->pcount_shift++;
 	s->pcount = ds_mem_table(pcount_bytes(s));
