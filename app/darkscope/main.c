@@ -298,6 +298,7 @@ summary(const struct ds_app *app)
 {
 	const struct ds_conf *c = app->conf;
 	char a[32] = "-", b[32] = "-";
+	uint64_t waits;
 	unsigned i;
 
 	if (app->first_period != DS_PERIOD_NONE) {
@@ -309,6 +310,11 @@ summary(const struct ds_app *app)
 	printf("darkscope: %llu packets counted by %u worker(s); %llu report write failures\n",
 	       (unsigned long long)app->packets_reported, app->n_workers,
 	       (unsigned long long)app->report_failures);
+	for (i = 0, waits = 0; i < app->n_workers; i++)
+		waits += app->workers[i].waits;
+	if (waits)
+		printf("darkscope: workers waited %llu time(s) at a period's end for the manager to hand back a set (receiving stops meanwhile: a NIC misses packets; longer periods or fewer sensors help)\n",
+		       (unsigned long long)waits);
 	for (i = 0; i < c->n_sensors; i++)
 		printf("  sensor %-10s %-2s %8llu addresses %12llu SYN packets (%.1f per address)\n",
 		       c->sensors[i].name, c->sensors[i].country,
