@@ -186,6 +186,51 @@ check_prefix_parser(void)
 	}
 }
 
+/* Tables of (sensor, source) pairs grow with the sensors by default:
+ * top_sources_table 16384 up to 32 sensors, x2 per doubling, x8 from 129;
+ * a value in the file is kept. */
+static void
+check_pair_scale(void)
+{
+	static const struct {
+		unsigned sensors;
+		const char *sketch;	/* "" = none */
+		unsigned topsrc_log2;
+	} scale_cases[] = {
+		{ 1, "", 14 }, { 32, "", 14 }, { 33, "", 15 }, { 64, "", 15 }, { 65, "", 16 },
+		{ 128, "", 16 }, { 129, "", 17 }, { 256, "", 17 },
+		{ 256, "sketch = { top_sources_table = 16384; };\n", 14 },
+		{ 4, "sketch = { top_sources_table = 65536; };\n", 16 },
+	};
+	static char text[64 * 1024];
+	unsigned i, j;
+
+	for (i = 0; i < sizeof(scale_cases) / sizeof(scale_cases[0]); i++) {
+		size_t n = (size_t)snprintf(text, sizeof(text), "sensors = (");
+		struct ds_conf *c;
+		char err[800], what[64], *path;
+
+		for (j = 0; j < scale_cases[i].sensors; j++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%s{ name = \"S%u\"; prefixes = [ \"57.%u.3.0/24\" ]; }",
+					      j ? ", " : "", j, j);
+		snprintf(text + n, sizeof(text) - n, " );\n%s", scale_cases[i].sketch);
+		snprintf(what, sizeof(what), "%u sensors %s", scale_cases[i].sensors,
+			 scale_cases[i].sketch[0] ? "(given)" : "(default)");
+		path = write_tmp(text);
+		if (!CHECK(path, what))
+			continue;
+		c = ds_conf_load(path, err, sizeof(err));
+		if (CHECK(c != NULL, err)) {
+			CHECK(c->n_sensors == scale_cases[i].sensors, what);
+			if (!CHECK(c->topsrc_log2 == scale_cases[i].topsrc_log2, what))
+				fprintf(stderr, "  %s: top_sources_table 2^%u\n", what, c->topsrc_log2);
+		}
+		ds_conf_free(c);
+		unlink(path);
+	}
+}
+
 int
 main(void)
 {
@@ -197,5 +242,6 @@ main(void)
 	check_missing_file();
 	check_example();
 	check_prefix_parser();
+	check_pair_scale();
 	return ds_test_done("test_config");
 }

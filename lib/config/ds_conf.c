@@ -602,6 +602,7 @@ load_root(struct ctx *x, struct ds_conf *c, const config_setting_t *root)
 	}
 	if ((g = config_setting_get_member(root, "analysis")) && (rc = load_analysis(x, c, g)))
 		return rc;
+	c->topsrc_log2 += ds_conf_pair_scale_log2(c->n_sensors);	/* unless given */
 	if ((g = config_setting_get_member(root, "sketch")) && (rc = load_sketch(x, c, g)))
 		return rc;
 	return 0;

@@ -109,7 +109,8 @@ struct ds_conf {
 	uint32_t fp_table;
 	uint32_t fp_detail;
 	unsigned fp_hll_p;
-	unsigned topsrc_log2;
+	unsigned topsrc_log2;		/* by default grown with the sensors:
+					 * ds_conf_pair_scale_log2() */
 	uint32_t srcc_buckets;		/* source cache (ds_set.c); 0: by the
 					 * number of sensors */
 
@@ -135,6 +136,22 @@ struct ds_conf *ds_conf_load(const char *path, char *err, size_t errlen);
 
 /* A configuration with every default and no sensors (tests, tools). */
 struct ds_conf *ds_conf_default(void);
+
+/* log2 of how many times the tables whose entries are (sensor, source)
+ * pairs grow by default for n sensors: 0 up to 32 sensors, one more per
+ * doubling, at most 3 (from 129).  A source sweeping the space meets every
+ * sensor, so such pairs grow with the sensors.  ds_conf_load() sizes
+ * top_sources_table by it unless the file gives one; ds_set sizes its
+ * source cache by it. */
+static inline unsigned
+ds_conf_pair_scale_log2(unsigned n_sensors)
+{
+	unsigned l = 0;
+
+	while (l < 3 && (32u << l) < n_sensors)
+		l++;
+	return l;
+}
 
 void ds_conf_free(struct ds_conf *c);
 

@@ -63,7 +63,6 @@
  * of every source.
  */
 #define SRCC_BUCKETS 32768		/* 2 MiB per set, up to 32 sensors */
-#define SRCC_MAX_SCALE 8		/* 16 MiB per set from 256 sensors */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
@@ -272,26 +271,21 @@ cm_array_free(struct ds_cm **a, unsigned n)
 
 /* Fingerprint detail records cost n_sensors HLLs each: keep them <= 64 MiB. */
 /*
- * Buckets of the source cache (sketch.source_cache, else by the number of
- * sensors).  Distinct (sensor, source) pairs grow with the sensors: a source
- * sweeping the space meets every sensor.  The cache pays off only while a
- * period's pairs fit in it (else it thrashes and counts directly, above), so
- * it grows with the sensors beyond 32, by 2 MiB per 32 sensors up to 16 MiB:
- * the e2e bench replay at 256 sensors (77,001 pairs per 100,000 frames)
- * thrashed the 2 MiB cache and ran 2.4x faster with 16 MiB (bench/README.md
- * "Tenth round").  With 4 sensors the larger table only spreads the same
- * entries over more pages: 1.06-1.08x per pass.
+ * Buckets of the source cache: sketch.source_cache, else 2 MiB grown with
+ * the sensors beyond 32 (ds_conf_pair_scale_log2: 16 MiB from 129).  The
+ * cache pays off only while a period's (sensor, source) pairs fit in it
+ * (else it thrashes and counts directly, above): the e2e bench replay at
+ * 256 sensors (77,001 pairs per 100,000 frames) thrashed 2 MiB and ran
+ * 2.4x faster with 16 MiB (bench/README.md "Tenth round").  With 4 sensors
+ * a larger table only spreads the same entries over more pages: 16 MiB
+ * took 1.06-1.08x the cycles per pass.
  */
 static uint32_t
 srcc_buckets(const struct ds_conf *c)
 {
-	uint32_t scale = 1;
-
 	if (c->srcc_buckets)
 		return c->srcc_buckets;
-	while (scale < SRCC_MAX_SCALE && scale * 32 < c->n_sensors)
-		scale *= 2;
-	return SRCC_BUCKETS * scale;
+	return SRCC_BUCKETS << ds_conf_pair_scale_log2(c->n_sensors);
 }
 
 static uint32_t
