@@ -137,6 +137,8 @@ struct ds_conf *ds_conf_load(const char *path, char *err, size_t errlen);
 /* A configuration with every default and no sensors (tests, tools). */
 struct ds_conf *ds_conf_default(void);
 
+void ds_conf_free(struct ds_conf *c);
+
 /* log2 of how many times the tables whose entries are (sensor, source)
  * pairs grow by default for n sensors: 0 up to 32 sensors, one more per
  * doubling, at most 3 (from 129).  A source sweeping the space meets every
@@ -152,8 +154,6 @@ ds_conf_pair_scale_log2(unsigned n_sensors)
 		l++;
 	return l;
 }
-
-void ds_conf_free(struct ds_conf *c);
 
 /* Parse "a.b.c.d/len" (host bits must be zero).  0 or -EINVAL. */
 int ds_conf_parse_prefix(const char *s, struct ds_conf_prefix *out);

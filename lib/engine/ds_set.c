@@ -269,7 +269,6 @@ cm_array_free(struct ds_cm **a, unsigned n)
 	free(a);
 }
 
-/* Fingerprint detail records cost n_sensors HLLs each: keep them <= 64 MiB. */
 /*
  * Buckets of the source cache: sketch.source_cache, else 2 MiB grown with
  * the sensors beyond 32 (ds_conf_pair_scale_log2: 16 MiB from 129).  The
@@ -288,6 +287,7 @@ srcc_buckets(const struct ds_conf *c)
 	return SRCC_BUCKETS << ds_conf_pair_scale_log2(c->n_sensors);
 }
 
+/* Fingerprint detail records cost n_sensors HLLs each: keep them <= 64 MiB. */
 static uint32_t
 fp_detail_budget(const struct ds_conf *c)
 {
