@@ -19,7 +19,8 @@
 #define PAGES 96
 
 /* What a case does to each page of a PAGES-page block before the zeroing:
- * W write, R read only, - nothing. */
+ * W write, L write its last byte only (the zero test must read the whole
+ * page), R read only, - nothing. */
 struct mcase {
 	const char *name;
 	int prefault;
@@ -34,6 +35,8 @@ static const struct mcase cases[] = {
 	{ "lazy, written, read, untouched", 0, "WR-", 0, 0 },
 	{ "lazy, nothing touched", 0, "-", 0, 0 },
 	{ "lazy, range inside pages at both ends", 0, "W-W", 100, 333 },
+	{ "lazy, only the last byte of pages written", 0, "L-R", 0, 0 },
+	{ "lazy, last bytes, range inside pages at both ends", 0, "L", 100, 333 },
 	{ "lazy, small range (memset)", 0, "W", 4096 * 40 + 7, 4096 * 50 },
 	{ "prefault, range inside pages", 1, "WR", 1, 4095 },
 };
@@ -78,6 +81,8 @@ main(void)
 				sum += b[k * pg + j];
 			if (t == 'W')
 				memset(b + k * pg, 0x5a, pg);
+			if (t == 'L')
+				b[k * pg + pg - 1] = 0x5a;
 		}
 		CHECK(sum == 0, "a new table reads as zero");
 		ds_mem_zero(b + c->from, end - c->from);
@@ -93,7 +98,8 @@ main(void)
 		}
 		for (j = 0, bad = 0; j < len; j++) {
 			int inside = j >= c->from && j < end;
-			int written = c->touch[(j / pg) % tl] == 'W';
+			char t = c->touch[(j / pg) % tl];
+			int written = t == 'W' || (t == 'L' && j % pg == pg - 1);
 
 			bad += inside ? b[j] != 0 : b[j] != (written ? 0x5a : 0);
 		}

@@ -86,26 +86,24 @@ pagemap_open(void)
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 }
 
-/* Whether [p, p + len) holds only zeros, stopping at the first 64 bytes
+/* Whether [p, p + len) holds only zeros, stopping at the first 256 bytes
  * that do not.  A page that was only read is the kernel's shared zero
  * page: writing it would copy it (for a huge page, allocate and zero 2
- * MiB), so it is read first. */
+ * MiB), so it is read first.  A daily offline run reads about 1 MiB of
+ * such pages at each clear: testing 64-bit words every 64 bytes took four
+ * times the instructions of ds_mem_is_zero() over 256. */
 static int
 all_zero(const uint8_t *p, size_t len)
 {
-	uint64_t acc = 0, w[8];
-	size_t i, j;
+	size_t i;
+	uint8_t tail = 0;
 
-	for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
-		memcpy(w, p + i, sizeof(w));
-		for (j = 0; j < 8; j++)
-			acc |= w[j];
-		if (acc)
+	for (i = 0; i + 256 <= len; i += 256)
+		if (!ds_mem_is_zero(p + i, 256))
 			return 0;
-	}
 	for (; i < len; i++)
-		acc |= p[i];
-	return acc == 0;
+		tail |= p[i];
+	return tail == 0;
 }
 
 void

@@ -128,8 +128,10 @@ ds_report_jtime(uint64_t ns)
 
 	if (!ns)
 		return json_null();
+	/* digits and separators: no UTF-8 check (a report has a time per
+	 * top source and fingerprint) */
 	ds_report_iso((int64_t)(ns / 1000000000u), b, sizeof(b));
-	return json_string(b);
+	return json_stringn_nocheck(b, strlen(b));
 }
 
 double
@@ -155,10 +157,14 @@ ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 	unsigned have = total ? ds_cm_port_top(cm, n, port, cnt) : 0, i;
 	json_t *a = json_array();
 
-	for (i = 0; i < have; i++)
-		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", (int)port[i],
-						   "packets", (json_int_t)cnt[i],
-						   "share", ds_report_share((double)cnt[i], (double)total)));
+	for (i = 0; i < have; i++) {
+		json_t *o = json_object();
+
+		ds_report_put_int(o, "port", port[i]);
+		ds_report_put_int(o, "packets", cnt[i]);
+		ds_report_put_real(o, "share", ds_report_share((double)cnt[i], (double)total));
+		json_array_append_new(a, o);
+	}
 	return a;
 }
 
@@ -190,14 +196,14 @@ walk_visit(uint32_t src, const uint64_t *bits, void *arg)
 	const char *cc = w->x->geo ? ds_geo_country(w->x->geo, cidx) : "--";
 	unsigned s, seen = 0, last = 0;
 
-	if (cidx >= DS_GEO_MAX_COUNTRIES)
+	if (cidx >= w->n_cc)
 		cidx = 0;
 	for (s = 0; s < w->n_sensors; s++)
 		if (bits[s / 64] >> (s % 64) & 1) {
 			seen++;
 			last = s;
 			w->per_sensor[s]++;
-			w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx]++;
+			w->cc[(size_t)s * w->n_cc + cidx]++;
 			if (ds_report_in_slash16(&c->sensors[s], src))
 				w->slash16[s]++;
 			if (strcmp(cc, c->sensors[s].country) == 0)
@@ -206,7 +212,7 @@ walk_visit(uint32_t src, const uint64_t *bits, void *arg)
 	w->cc_all[cidx]++;
 	if (seen == 1) {
 		w->only[last]++;
-		w->cc_only[(size_t)last * DS_GEO_MAX_COUNTRIES + cidx]++;
+		w->cc_only[(size_t)last * w->n_cc + cidx]++;
 	}
 	w->hist[seen < w->n_sensors ? seen : w->n_sensors]++;
 	w->total++;
@@ -218,39 +224,42 @@ ds_report_walk_free(struct walk *w)
 {
 	if (!w)
 		return;
-	free(w->hist);
-	free(w->per_sensor);
-	free(w->only);
-	free(w->slash16);
-	free(w->own_country);
-	free(w->cc);
-	free(w->cc_only);
-	free(w->cc_all);
+	free(w->hist);		/* every array */
 	free(w);
 }
 
+/* The counters of a walk are one zeroed block, the per-country ones sized
+ * by the countries the GeoIP table has (one without a table) rather than
+ * DS_GEO_MAX_COUNTRIES: a report walks the overlap sample and each watched
+ * port's, and zeroing, and later scanning, 1,024 countries per sensor each
+ * time was 3 % of a daily offline run without a GeoIP table. */
 struct walk *
 ds_report_walk(struct ds_bk *bk, const struct ds_report_ctx *x, unsigned n)
 {
 	struct walk *w = calloc(1, sizeof(*w));
+	size_t ncc = x->geo ? (size_t)ds_geo_count(x->geo) + 1 : 1;
+	uint64_t *p;
 
 	if (!w)
 		return NULL;
-	w->x = x;
-	w->n_sensors = n;
-	w->hist = calloc(n + 1, sizeof(uint64_t));
-	w->per_sensor = calloc(n, sizeof(uint64_t));
-	w->only = calloc(n, sizeof(uint64_t));
-	w->slash16 = calloc(n, sizeof(uint64_t));
-	w->own_country = calloc(n, sizeof(uint64_t));
-	w->cc = calloc((size_t)n * DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
-	w->cc_only = calloc((size_t)n * DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
-	w->cc_all = calloc(DS_GEO_MAX_COUNTRIES, sizeof(uint64_t));
-	if (!w->hist || !w->per_sensor || !w->only || !w->slash16 || !w->own_country ||
-	    !w->cc || !w->cc_only || !w->cc_all) {
-		ds_report_walk_free(w);
+	if (ncc > DS_GEO_MAX_COUNTRIES)
+		ncc = DS_GEO_MAX_COUNTRIES;
+	p = calloc((n + 1) + 4 * (size_t)n + (2 * (size_t)n + 1) * ncc, sizeof(uint64_t));
+	if (!p) {
+		free(w);
 		return NULL;
 	}
+	w->x = x;
+	w->n_sensors = n;
+	w->n_cc = (unsigned)ncc;
+	w->hist = p;
+	w->per_sensor = w->hist + n + 1;
+	w->only = w->per_sensor + n;
+	w->slash16 = w->only + n;
+	w->own_country = w->slash16 + n;
+	w->cc = w->own_country + n;
+	w->cc_only = w->cc + (size_t)n * ncc;
+	w->cc_all = w->cc_only + (size_t)n * ncc;
 	ds_bk_foreach_unordered(bk, walk_visit, w);	/* counts: any order */
 	return w;
 }
@@ -291,6 +300,17 @@ cmp_cc(const void *a, const void *b)
 	return (int)x->idx - (int)y->idx;
 }
 
+static json_t *
+country_row(const char *cc, uint64_t n, double scale, uint64_t sources)
+{
+	json_t *o = json_object();
+
+	ds_report_put_str(o, "country", cc);
+	ds_report_put(o, "unique_sources", ds_report_jcount((double)n, scale));
+	ds_report_put_real(o, "share", ds_report_share((double)n, (double)sources));
+	return o;
+}
+
 /* countries [ {country, unique_sources, share} ] of sensor s in walk w;
  * limit 0 = all. */
 json_t *
@@ -298,12 +318,12 @@ ds_report_countries(const struct walk *w, const struct ds_report_ctx *x, unsigne
 	  double scale, unsigned limit)
 {
 	struct cc_row rows[DS_GEO_MAX_COUNTRIES];
-	const uint64_t *cc = &w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES];
+	const uint64_t *cc = &w->cc[(size_t)s * w->n_cc];
 	unsigned n = 0, i;
 	uint64_t other = 0;
 	json_t *a = json_array();
 
-	for (i = 0; i < DS_GEO_MAX_COUNTRIES; i++)
+	for (i = 0; i < w->n_cc; i++)
 		if (cc[i])
 			rows[n++] = (struct cc_row){ i, cc[i] };
 	qsort(rows, n, sizeof(rows[0]), cmp_cc);
@@ -312,15 +332,11 @@ ds_report_countries(const struct walk *w, const struct ds_report_ctx *x, unsigne
 			other += rows[i].n;
 			continue;
 		}
-		json_array_append_new(a, json_pack("{s:s, s:o, s:f}",
-			"country", x->geo ? ds_geo_country(x->geo, (uint16_t)rows[i].idx) : "--",
-			"unique_sources", ds_report_jcount((double)rows[i].n, scale),
-			"share", ds_report_share((double)rows[i].n, (double)w->per_sensor[s])));
+		json_array_append_new(a, country_row(x->geo ? ds_geo_country(x->geo, (uint16_t)rows[i].idx)
+							     : "--", rows[i].n, scale, w->per_sensor[s]));
 	}
 	if (other)
-		json_array_append_new(a, json_pack("{s:s, s:o, s:f}", "country", "other",
-			"unique_sources", ds_report_jcount((double)other, scale),
-			"share", ds_report_share((double)other, (double)w->per_sensor[s])));
+		json_array_append_new(a, country_row("other", other, scale, w->per_sensor[s]));
 	return a;
 }
 
@@ -331,7 +347,7 @@ name_counts(const uint64_t *v, unsigned n, const char *(*name)(unsigned), unsign
 	unsigned i;
 
 	for (i = from; i < n; i++)
-		json_object_set_new(o, name(i), json_integer((json_int_t)v[i]));
+		ds_report_put_int(o, name(i), (json_int_t)v[i]);
 	return o;
 }
 
@@ -427,31 +443,32 @@ sensors_arr(struct ds_set *s, const struct ds_report_ctx *x, const struct walk *
 		uint64_t syn = ss->cls[DS_CLASS_SCAN], excl = syn - ss->syn_excluded;
 		double src = sensor_sources(s, w, i, exact);
 		double src_ex = ds_hll_count(s->src_excl[i]);
-		json_t *o, *ex = json_array();
+		json_t *o = json_object(), *ex = json_array(), *e = json_object();
 		unsigned j;
 
 		for (j = 0; j < c->n_excluded; j++)
 			json_array_append_new(ex, json_integer(c->excluded[j]));
-		o = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:f, s:f, s:s}",
-			"name", sn->name, "country", sn->country, "prefixes", prefixes_arr(sn),
-			"addresses", (json_int_t)sn->addresses,
-			"syn_packets", (json_int_t)syn,
-			"unique_sources", (json_int_t)llround(src),
-			"packets_per_address", per_addr((double)syn, sn->addresses),
-			"sources_per_address", per_addr(src, sn->addresses),
-			"unique_sources_method", exact ? "exact" : "hll");
-		json_object_set_new(o, "excluded_ports", ex);
-		json_object_set_new(o, "excl", json_pack("{s:I, s:I, s:f, s:f}",
-			"syn_packets", (json_int_t)excl,
-			"unique_sources", (json_int_t)llround(src_ex),
-			"packets_per_address", per_addr((double)excl, sn->addresses),
-			"sources_per_address", per_addr(src_ex, sn->addresses)));
-		json_object_set_new(o, "top_ports", ds_report_top_ports(s->ports[i], c->top_ports, syn));
-		json_object_set_new(o, "top_ports_error_bound",
-				    json_integer((json_int_t)ceil(ds_cm_error_bound(s->ports[i]))));
-		json_object_set_new(o, "countries", ds_report_countries(w, x, i, scale, 0));
-		json_object_set_new(o, "classes", name_counts(ss->cls, DS_SET__NCLASS, class_name, 0));
-		json_object_set_new(o, "hygiene", name_counts(ss->hygiene, DS_HYG__N, ds_hygiene_name, 1));
+		ds_report_put_str(o, "name", sn->name);
+		ds_report_put_str(o, "country", sn->country);
+		ds_report_put(o, "prefixes", prefixes_arr(sn));
+		ds_report_put_int(o, "addresses", (json_int_t)sn->addresses);
+		ds_report_put_int(o, "syn_packets", (json_int_t)syn);
+		ds_report_put_int(o, "unique_sources", (json_int_t)llround(src));
+		ds_report_put_real(o, "packets_per_address", per_addr((double)syn, sn->addresses));
+		ds_report_put_real(o, "sources_per_address", per_addr(src, sn->addresses));
+		ds_report_put_str(o, "unique_sources_method", exact ? "exact" : "hll");
+		ds_report_put(o, "excluded_ports", ex);
+		ds_report_put_int(e, "syn_packets", (json_int_t)excl);
+		ds_report_put_int(e, "unique_sources", (json_int_t)llround(src_ex));
+		ds_report_put_real(e, "packets_per_address", per_addr((double)excl, sn->addresses));
+		ds_report_put_real(e, "sources_per_address", per_addr(src_ex, sn->addresses));
+		ds_report_put(o, "excl", e);
+		ds_report_put(o, "top_ports", ds_report_top_ports(s->ports[i], c->top_ports, syn));
+		ds_report_put_int(o, "top_ports_error_bound",
+				  (json_int_t)ceil(ds_cm_error_bound(s->ports[i])));
+		ds_report_put(o, "countries", ds_report_countries(w, x, i, scale, 0));
+		ds_report_put(o, "classes", name_counts(ss->cls, DS_SET__NCLASS, class_name, 0));
+		ds_report_put(o, "hygiene", name_counts(ss->hygiene, DS_HYG__N, ds_hygiene_name, 1));
 		json_array_append_new(a, o);
 	}
 	return a;

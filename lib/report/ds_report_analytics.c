@@ -91,7 +91,7 @@ country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk 
 		free(src);
 		return;
 	}
-	for (cidx = 1; cidx < DS_GEO_MAX_COUNTRIES; cidx++) {
+	for (cidx = 1; cidx < w->n_cc; cidx++) {
 		const char *cc = ds_geo_country(x->geo, (uint16_t)cidx);
 		struct local_in in;
 		json_t *extra;
@@ -99,8 +99,8 @@ country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk 
 		if (!w->cc_all[cidx])
 			continue;
 		for (s = 0; s < n; s++) {
-			src[s] = (double)w->cc[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
-			only[s] = (double)w->cc_only[(size_t)s * DS_GEO_MAX_COUNTRIES + cidx] * scale;
+			src[s] = (double)w->cc[(size_t)s * w->n_cc + cidx] * scale;
+			only[s] = (double)w->cc_only[(size_t)s * w->n_cc + cidx] * scale;
 		}
 		if (port >= 0) {
 			snprintf(key, sizeof(key), "%d/%s", port, cc);
@@ -142,18 +142,19 @@ watched_port(struct ds_set *s, const struct ds_report_ctx *x, unsigned slot, jso
 	per = json_array();
 	for (i = 0; i < n; i++) {
 		double u = exact ? (double)w->per_sensor[i] : ds_hll_count(s->watch_src[slot * n + i]);
+		json_t *e = json_object();
 
 		src[i] = u;
 		only[i] = (double)w->only[i] * scale;
 		pk[i] = (double)s->sensor[i].watch_packets[slot];
-		json_array_append_new(per, json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o}",
-			"sensor", c->sensors[i].name,
-			"packets", (json_int_t)s->sensor[i].watch_packets[slot],
-			"unique_sources", (json_int_t)llround(u),
-			"countries", ds_report_countries(w, x, i, scale, 0),
-			"same_slash16_sources", ds_report_jcount((double)w->slash16[i], scale),
-			"same_country_sources", ds_report_jcount((double)w->own_country[i], scale),
-			"sources_only_here", ds_report_jcount((double)w->only[i], scale)));
+		ds_report_put_str(e, "sensor", c->sensors[i].name);
+		ds_report_put_int(e, "packets", (json_int_t)s->sensor[i].watch_packets[slot]);
+		ds_report_put_int(e, "unique_sources", (json_int_t)llround(u));
+		ds_report_put(e, "countries", ds_report_countries(w, x, i, scale, 0));
+		ds_report_put(e, "same_slash16_sources", ds_report_jcount((double)w->slash16[i], scale));
+		ds_report_put(e, "same_country_sources", ds_report_jcount((double)w->own_country[i], scale));
+		ds_report_put(e, "sources_only_here", ds_report_jcount((double)w->only[i], scale));
+		json_array_append_new(per, e);
 	}
 	o = json_pack("{s:i, s:o, s:o, s:b, s:s, s:I, s:o}",
 		"port", port,
@@ -237,6 +238,17 @@ cmp_fp(const void *a, const void *b)
 }
 
 static json_t *
+port_row(json_t *port, uint64_t packets, uint64_t total)
+{
+	json_t *o = json_object();
+
+	ds_report_put(o, "port", port);
+	ds_report_put_int(o, "packets", (json_int_t)packets);
+	ds_report_put_real(o, "share", ds_report_share((double)packets, (double)total));
+	return o;
+}
+
+static json_t *
 fp_ports(const struct fp_row *r)
 {
 	struct { uint16_t port; uint64_t n; } p[DS_FP_PORT_SLOTS], t;
@@ -254,14 +266,10 @@ fp_ports(const struct fp_row *r)
 			p[j - 1] = t;
 		}
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:i, s:I, s:f}", "port", p[i].port,
-			"packets", (json_int_t)p[i].n,
-			"share", ds_report_share((double)p[i].n, (double)r->info.packets)));
+		json_array_append_new(a, port_row(json_integer(p[i].port), p[i].n, r->info.packets));
 	if (r->info.other_port_packets)
-		json_array_append_new(a, json_pack("{s:s, s:I, s:f}", "port", "other",
-			"packets", (json_int_t)r->info.other_port_packets,
-			"share", ds_report_share((double)r->info.other_port_packets,
-						 (double)r->info.packets)));
+		json_array_append_new(a, port_row(json_string("other"), r->info.other_port_packets,
+						  r->info.packets));
 	return a;
 }
 
@@ -275,28 +283,52 @@ same_family(const struct fp_row *a, const struct fp_row *b)
 static json_t *
 fp_json(const struct fp_row *r, const struct ds_conf *c, unsigned n)
 {
-	json_t *per = json_array(), *o;
+	json_t *per = json_array(), *o = json_object();
 	uint32_t seq = r->info.key.seq;
 	unsigned i;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(per, json_pack("{s:s, s:I, s:I}", "sensor", c->sensors[i].name,
-			"packets", (json_int_t)r->sensor_packets[i],
-			"unique_sources", (json_int_t)llround(r->sources[i])));
-	o = json_pack("{s:i, s:I, s:i, s:i, s:I, s:I, s:o, s:o, s:s, s:f}",
-		"sport", r->info.key.sport, "seq", (json_int_t)seq, "ipid", r->info.key.ipid,
-		"window", r->info.key.win, "packets", (json_int_t)r->info.packets,
-		"unique_sources", (json_int_t)llround(r->total), "per_sensor", per,
-		"top_ports", fp_ports(r), "dominant_sensor", c->sensors[r->dominant].name,
-		"dominant_share", ds_report_share((double)r->sensor_packets[r->dominant],
-						  (double)r->info.packets));
-	json_object_set_new(o, "first_seen", ds_report_jtime(r->info.first_ts));
-	json_object_set_new(o, "last_seen", ds_report_jtime(r->info.last_ts));
-	json_object_set_new(o, "isn_is_slash16", json_boolean((seq & 0xffff) == 0));
-	json_object_set_new(o, "isn_as_address", ds_report_jaddr(seq));
-	json_object_set_new(o, "isn_target_slash16_packets", json_integer((json_int_t)r->info.slash16_match));
-	json_object_set_new(o, "isn_equals_target_slash16",
-			    json_boolean(r->info.slash16_match * 2 > r->info.packets));
+	for (i = 0; i < n; i++) {
+		json_t *e = json_object();
+
+		ds_report_put_str(e, "sensor", c->sensors[i].name);
+		ds_report_put_int(e, "packets", (json_int_t)r->sensor_packets[i]);
+		ds_report_put_int(e, "unique_sources", (json_int_t)llround(r->sources[i]));
+		json_array_append_new(per, e);
+	}
+	ds_report_put_int(o, "sport", r->info.key.sport);
+	ds_report_put_int(o, "seq", seq);
+	ds_report_put_int(o, "ipid", r->info.key.ipid);
+	ds_report_put_int(o, "window", r->info.key.win);
+	ds_report_put_int(o, "packets", (json_int_t)r->info.packets);
+	ds_report_put_int(o, "unique_sources", (json_int_t)llround(r->total));
+	ds_report_put(o, "per_sensor", per);
+	ds_report_put(o, "top_ports", fp_ports(r));
+	ds_report_put_str(o, "dominant_sensor", c->sensors[r->dominant].name);
+	ds_report_put_real(o, "dominant_share", ds_report_share((double)r->sensor_packets[r->dominant],
+								(double)r->info.packets));
+	ds_report_put(o, "first_seen", ds_report_jtime(r->info.first_ts));
+	ds_report_put(o, "last_seen", ds_report_jtime(r->info.last_ts));
+	ds_report_put(o, "isn_is_slash16", json_boolean((seq & 0xffff) == 0));
+	ds_report_put(o, "isn_as_address", ds_report_jaddr(seq));
+	ds_report_put_int(o, "isn_target_slash16_packets", (json_int_t)r->info.slash16_match);
+	ds_report_put(o, "isn_equals_target_slash16",
+		      json_boolean(r->info.slash16_match * 2 > r->info.packets));
+	return o;
+}
+
+static json_t *
+member_json(const struct fp_row *m, const struct ds_conf *c)
+{
+	json_t *o = json_object();
+
+	ds_report_put_int(o, "seq", m->info.key.seq);
+	ds_report_put_str(o, "dominant_sensor", c->sensors[m->dominant].name);
+	ds_report_put_int(o, "packets", (json_int_t)m->info.packets);
+	ds_report_put_int(o, "unique_sources", (json_int_t)llround(m->total));
+	ds_report_put_real(o, "dominant_share", ds_report_share((double)m->sensor_packets[m->dominant],
+								(double)m->info.packets));
+	ds_report_put(o, "isn_is_slash16", json_boolean((m->info.key.seq & 0xffff) == 0));
+	ds_report_put(o, "isn_as_address", ds_report_jaddr(m->info.key.seq));
 	return o;
 }
 
@@ -370,15 +402,7 @@ fingerprints(json_t *r, struct ds_set *s, const struct ds_report_ctx *x, json_t 
 				continue;
 			done[j] = 1;
 			pk += m->info.packets;
-			json_array_append_new(members, json_pack("{s:I, s:s, s:I, s:I, s:f, s:b, s:o}",
-				"seq", (json_int_t)m->info.key.seq,
-				"dominant_sensor", x->conf->sensors[m->dominant].name,
-				"packets", (json_int_t)m->info.packets,
-				"unique_sources", (json_int_t)llround(m->total),
-				"dominant_share", ds_report_share((double)m->sensor_packets[m->dominant],
-								  (double)m->info.packets),
-				"isn_is_slash16", (m->info.key.seq & 0xffff) == 0,
-				"isn_as_address", ds_report_jaddr(m->info.key.seq)));
+			json_array_append_new(members, member_json(m, x->conf));
 			fp_local(locals, x, m, n, 1);
 		}
 		json_array_append_new(fams, json_pack("{s:i, s:i, s:i, s:I, s:i, s:o}",
@@ -412,7 +436,7 @@ tools(struct ds_set *s, const struct ds_conf *c)
 	unsigned t, i, n = s->n_sensors;
 
 	for (t = 0; t < DS_TOOL__N && u; t++) {
-		json_t *per = json_array();
+		json_t *per = json_array(), *o;
 		uint64_t pk = 0;
 
 		ds_hll_clear(u);
@@ -421,13 +445,18 @@ tools(struct ds_set *s, const struct ds_conf *c)
 
 			pk += s->sensor[i].tool_packets[t];
 			ds_hll_merge(u, h);
-			json_array_append_new(per, json_pack("{s:s, s:I, s:I}", "sensor", c->sensors[i].name,
-				"packets", (json_int_t)s->sensor[i].tool_packets[t],
-				"unique_sources", (json_int_t)llround(ds_hll_count(h))));
+			o = json_object();
+			ds_report_put_str(o, "sensor", c->sensors[i].name);
+			ds_report_put_int(o, "packets", (json_int_t)s->sensor[i].tool_packets[t]);
+			ds_report_put_int(o, "unique_sources", (json_int_t)llround(ds_hll_count(h)));
+			json_array_append_new(per, o);
 		}
-		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:o}", "tool", ds_set_tool_name(t),
-			"packets", (json_int_t)pk, "unique_sources", (json_int_t)llround(ds_hll_count(u)),
-			"per_sensor", per));
+		o = json_object();
+		ds_report_put_str(o, "tool", ds_set_tool_name(t));
+		ds_report_put_int(o, "packets", (json_int_t)pk);
+		ds_report_put_int(o, "unique_sources", (json_int_t)llround(ds_hll_count(u)));
+		ds_report_put(o, "per_sensor", per);
+		json_array_append_new(a, o);
 	}
 	ds_hll_free(u);
 	return a;
@@ -475,14 +504,16 @@ top_list(const struct ds_topk_entry *e, unsigned n, const struct ds_report_ctx *
 
 	for (i = 0; i < n; i++) {
 		uint32_t src = (uint32_t)e[i].key;
-		json_t *o = json_pack("{s:s, s:o, s:I, s:s}", "sensor", x->conf->sensors[sensor].name,
-			what, ds_report_jaddr(src), "packets", (json_int_t)e[i].count,
-			"country", ds_report_country(x, src));
+		json_t *o = json_object();
 
+		ds_report_put_str(o, "sensor", x->conf->sensors[sensor].name);
+		ds_report_put(o, what, ds_report_jaddr(src));
+		ds_report_put_int(o, "packets", (json_int_t)e[i].count);
+		ds_report_put_str(o, "country", ds_report_country(x, src));
 		if (with_tools)
-			json_object_set_new(o, "tools", tool_list(e[i].flags));
-		json_object_set_new(o, "first_seen", ds_report_jtime(e[i].first));
-		json_object_set_new(o, "last_seen", ds_report_jtime(e[i].last));
+			ds_report_put(o, "tools", tool_list(e[i].flags));
+		ds_report_put(o, "first_seen", ds_report_jtime(e[i].first));
+		ds_report_put(o, "last_seen", ds_report_jtime(e[i].last));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -500,13 +531,16 @@ backscatter(struct ds_set *s, const struct ds_report_ctx *x)
 	for (i = 0; i < s->n_sensors; i++) {
 		uint64_t pk = s->sensor[i].cls[DS_CLASS_BACKSCATTER];
 
+		json_t *o = json_object();
+
 		total += pk;
-		json_array_append_new(per, json_pack("{s:s, s:I, s:I, s:o, s:o}",
-			"sensor", x->conf->sensors[i].name, "packets", (json_int_t)pk,
-			"victims", (json_int_t)llround(ds_hll_count(s->victims[i])),
-			"top_ports", ds_report_top_ports(s->bs_ports[i], x->conf->top_ports, pk),
-			"top_victims", top_list(e ? e + (size_t)i * lim : NULL, e ? got[i] : 0, x, i,
-						"victim", 0)));
+		ds_report_put_str(o, "sensor", x->conf->sensors[i].name);
+		ds_report_put_int(o, "packets", (json_int_t)pk);
+		ds_report_put_int(o, "victims", (json_int_t)llround(ds_hll_count(s->victims[i])));
+		ds_report_put(o, "top_ports", ds_report_top_ports(s->bs_ports[i], x->conf->top_ports, pk));
+		ds_report_put(o, "top_victims", top_list(e ? e + (size_t)i * lim : NULL, e ? got[i] : 0,
+							 x, i, "victim", 0));
+		json_array_append_new(per, o);
 	}
 	free(e);
 	free(got);

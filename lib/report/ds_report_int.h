@@ -10,16 +10,49 @@
 struct walk {
 	const struct ds_report_ctx *x;
 	unsigned n_sensors;
+	unsigned n_cc;		/* country indices: 0 (unknown) .. ds_geo_count() */
 	uint64_t *hist;		/* sensors-per-source histogram, n + 1 */
 	uint64_t *per_sensor;	/* sampled sources per sensor */
 	uint64_t *only;		/* sampled sources seen only at sensor */
 	uint64_t *slash16;	/* per sensor: source in the sensor's /16 */
 	uint64_t *own_country;	/* per sensor: source in the sensor's country */
-	uint64_t *cc;		/* [sensor * DS_GEO_MAX_COUNTRIES + country] */
+	uint64_t *cc;		/* [sensor * n_cc + country] */
 	uint64_t *cc_only;	/* same, seen only at that sensor */
 	uint64_t *cc_all;	/* per country: distinct sources */
 	uint64_t total;
 };
+
+/*
+ * Members of the objects built per list entry (a top source, a country,
+ * a port, a sensor).  json_pack() scans its format and strlen()s and
+ * UTF-8-checks every key at each call: for the hundreds of entries of a
+ * report that was a tenth of building it.  These set literal (ASCII) keys
+ * directly; an object keeps insertion order, so the members are set in
+ * the order of the document.  String values are still checked.
+ */
+static inline void
+ds_report_put(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
+static inline void
+ds_report_put_int(json_t *o, const char *key, json_int_t v)
+{
+	json_object_set_new_nocheck(o, key, json_integer(v));
+}
+
+static inline void
+ds_report_put_real(json_t *o, const char *key, double v)
+{
+	json_object_set_new_nocheck(o, key, json_real(v));
+}
+
+static inline void
+ds_report_put_str(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new_nocheck(o, key, json_string(v));
+}
 
 struct walk *ds_report_walk(struct ds_bk *bk, const struct ds_report_ctx *x, unsigned n);
 void ds_report_walk_free(struct walk *w);

