@@ -64,6 +64,7 @@
  */
 #define SRCC_BUCKETS 32768		/* 2 MiB per set, up to 32 sensors */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
+#define FLUSH_BATCH 32			/* entries written out per batch */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
 
 #define SRCC_WAYS 3
@@ -549,17 +550,27 @@ srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
 /* The entry's pending packets into top_src.  Its times are whole seconds,
  * rounded down: never later than the packets', and kept inside the set's
  * first packet time. */
-static void
-srcc_flush_entry(struct ds_set *s, const struct srcc_entry *e)
+static inline uint64_t
+srcc_entry_hash(const struct srcc_entry *e)
 {
-	unsigned sn = e->sensor1 - 1u;
+	return ds_hash_u32(e->src) ^ (e->sensor1 - 1u);
+}
+
+static void
+srcc_write_entry(struct ds_set *s, const struct srcc_entry *e, uint64_t hash)
+{
 	uint64_t first = e->first * NS_PER_S, last = e->last * NS_PER_S;
 
 	first = first > s->first_ts ? first : s->first_ts;
 	last = last > first ? last : first;
-	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src,
-		      ds_hash_u32(e->src) ^ sn, e->pending, (unsigned)e->done / PENDING_TOOL0,
-		      first, last);
+	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src, hash, e->pending,
+		      (unsigned)e->done / PENDING_TOOL0, first, last);
+}
+
+static void
+srcc_flush_entry(struct ds_set *s, const struct srcc_entry *e)
+{
+	srcc_write_entry(s, e, srcc_entry_hash(e));
 }
 
 static inline struct srcc_entry
@@ -604,13 +615,19 @@ fold_scan_tools(struct ds_set *s)
 
 /* Every port counter into its sensor's count-min sketch, zeroed.  Most
  * lines of counters are zero (ports nobody scanned): a line is one OR of
- * eight words, and a word's nonzero counters are found by their bits. */
+ * eight words, and a word's nonzero counters are found by their bits.
+ * They are moved in batches whose count-min lines are prefetched first:
+ * with many sensors the next counter is another sensor's sketch, and
+ * each of its rows a miss. */
 static void
 pcount_flush(struct ds_set *s)
 {
 	const size_t n = pcount_bytes(s);
+	const uint32_t smask = (1u << s->pcount_shift) - 1;
+	uint32_t idx[FLUSH_BATCH], cnt[FLUSH_BATCH];
 	uint8_t *c = s->pcount;
 	size_t i, j;
+	unsigned k, m = 0;
 
 	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 		       "a word's lowest set byte is its first counter");
@@ -628,32 +645,59 @@ pcount_flush(struct ds_set *s)
 		for (j = 0; j < 8; j++)
 			while (w[j]) {
 				unsigned sh = (unsigned)__builtin_ctzll(w[j]) & ~7u;
-				size_t k = i + j * 8 + sh / 8;
 
-				pcount_move(s, k, (uint32_t)(w[j] >> sh) & 0xff);
+				idx[m] = (uint32_t)(i + j * 8 + sh / 8);
+				cnt[m] = (uint32_t)(w[j] >> sh) & 0xff;
+				ds_cm_prefetch(s->ports[idx[m] & smask],
+					       ds_cm_port_hash((uint16_t)(idx[m] >> s->pcount_shift)));
 				w[j] &= ~(0xffull << sh);
+				if (++m == FLUSH_BATCH) {
+					for (k = 0; k < m; k++)
+						pcount_move(s, idx[k], cnt[k]);
+					m = 0;
+				}
 			}
 	}
+	for (k = 0; k < m; k++)
+		pcount_move(s, idx[k], cnt[k]);
 	s->pcount_dirty = 0;
 }
 
 void
 ds_set_flush_counts(struct ds_set *s)
 {
-	uint64_t u;
+	struct srcc_entry batch[FLUSH_BATCH];
+	uint64_t u, hash[FLUSH_BATCH];
 	uint32_t i;
-	unsigned w;
+	unsigned w, k, n = 0;
 
 	fold_scan_tools(s);
 
+	/* the entries with pending packets in batches: their top-sources
+	 * buckets warmed first (with many sensors a period leaves tens of
+	 * thousands, each a miss in a table of megabytes), then written in
+	 * the order they were found */
 	for (i = 0; i <= s->srcc_mask / 64; i++)
 		for (u = s->srcc_used[i]; u; u &= u - 1) {
 			struct ds_set_srcc *b = srcc_used_bucket(s, i, u);
 
-			for (w = 0; w < SRCC_WAYS; w++)
-				if (b->pending[w])
-					srcc_flush_way(s, b, w);
+			for (w = 0; w < SRCC_WAYS; w++) {
+				if (!b->pending[w])
+					continue;
+				batch[n] = srcc_get(b, w);
+				hash[n] = srcc_entry_hash(&batch[n]);
+				ds_topk_prefetch(s->top_src_b, hash[n]);
+				b->pending[w] = 0;
+				b->done[w] &= PENDING_TOOL0 - 1;
+				if (++n == FLUSH_BATCH) {
+					for (k = 0; k < n; k++)
+						srcc_write_entry(s, &batch[k], hash[k]);
+					n = 0;
+				}
+			}
 		}
+	for (k = 0; k < n; k++)
+		srcc_write_entry(s, &batch[k], hash[k]);
 	pcount_flush(s);
 }
 

@@ -64,6 +64,19 @@ ds_topk_touch(struct ds_topk_buckets v, uint64_t hash)
 	return *(const volatile uint64_t *)b;
 }
 
+/* The same as prefetches only: for a loop that must not wait on the load
+ * (a batch warmed while the next is gathered). */
+static inline void
+ds_topk_prefetch(struct ds_topk_buckets v, uint64_t hash)
+{
+	const uint8_t *b = v.base + (size_t)(hash & v.mask) * DS_TOPK_BUCKET_BYTES;
+
+	__builtin_prefetch(b, 1);
+	__builtin_prefetch(b + 64, 1);
+	__builtin_prefetch(b + 128, 1);
+	__builtin_prefetch(b + 192, 1);
+}
+
 /* dst += src (src unchanged).  Equal keys add counts, OR flags, widen
  * first/last; a key missing from dst takes a free slot or replaces dst's
  * smallest entry in that bucket if its count is larger, else it is dropped
