@@ -3,7 +3,8 @@
 # bench/ab.sh: the data path (parse + ds_set_burst) of the working tree's
 # lib/ against revision REV's, in one process, pass by pass (bench/abpass.c;
 # bench/README.md "Comparing two builds").  Prints each build's fastest and
-# median pass and the median per-pass ratio new/base.
+# median pass and the median per-pass ratio new/base, then the same for the
+# period-end flush after each pass (ds_set_flush_counts, manager work).
 #
 #   bench/ab.sh REV [CONF PCAP] [PASSES]
 #

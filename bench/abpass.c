@@ -14,7 +14,9 @@
  *
  * Like dpbench, each pass varies the frames' sequence numbers so that the
  * fingerprint table sees new tuples (bench/frames.h), and flushes the
- * caches outside the timed region.  Frames are parsed with the working
+ * caches after it, timed apart (the period-end flush is the manager's
+ * work): the flush's ratios are printed after the pass's.  Frames are
+ * parsed with the working
  * tree's ds_parse_fast, so struct ds_pkt must be the same in both builds
  * (bench/ab.sh warns when REV's ds_parse.h differs), and so must the
  * signatures of the entry points declared below; each side loads the
