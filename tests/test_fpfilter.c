@@ -4,8 +4,10 @@
  * IP ID, window) changes between its SYNs is not a fixed-header bot, so
  * its later SYNs skip the fingerprint table (fp_skipped counts them)
  * unless their triple may be a promoted tuple's.  With the source cache on
- * the filter is per (sensor, source); with it off (many small sensors) a
- * table keyed by the source alone.  A table of traffic cases, each run
+ * the filter is per (sensor, source), and a (sensor, source) entered in the
+ * cache starts varying when its source's first SYNs at other sensors did;
+ * with it off (many small sensors) a table keyed by the source alone.  So
+ * both count per source.  A table of traffic cases, each run
  * with the cache on and with it off (a churn of single-packet sources
  * first), checks what is skipped and that fixed-header tuples keep exact
  * packet counts either way.
@@ -87,6 +89,7 @@ enum {
 	K_TWO_SENSORS,	/* 10 sources x 4 varying SYNs at A, then 4 at D */
 	K_PROMOTED,	/* the family, then 5 varying sources sending it too */
 	K_BOGON,	/* 20 special-purpose sources x 6 varying SYNs */
+	K_FIXED_TWO,	/* 12 sources x 4 SYNs of one fixed tuple at A, then 4 at D */
 };
 
 /* Packets queued for s, handed over in bursts of 64. */
@@ -142,6 +145,11 @@ feed(struct ds_set *s, const struct ds_lpm *l, unsigned k)
 		for (n = 0; n < 8; n++)
 			for (i = 0; i < 10; i++)
 				put(&f, varying(source(k, i), (n < 4 ? A_NET : D_NET) + n, n));
+		break;
+	case K_FIXED_TWO:
+		for (n = 0; n < 8; n++)
+			for (i = 0; i < 12; i++)
+				put(&f, family(source(k, i), (n < 4 ? A_NET : D_NET) + n));
 		break;
 	case K_BOGON:
 		for (n = 0; n < 6; n++)
@@ -222,13 +230,18 @@ main(void)
 		{ "fixed-header family", K_FAMILY, 0, 0, 60 },
 		/* the first SYN of each source is offered, the 7 after skipped */
 		{ "varying source port", K_VARYING, 40 * 7, 40 * 7, -1 },
-		/* per (sensor, source) with the cache, per source without */
-		{ "varying, two sensors", K_TWO_SENSORS, 10 * 6, 10 * 7, -1 },
+		/* per source either way: with the cache the first SYN at D
+		 * finds its source varying (its first SYN at A and this one
+		 * differ) */
+		{ "varying, two sensors", K_TWO_SENSORS, 10 * 7, 10 * 7, -1 },
 		/* a varying source's SYNs with a promoted triple are offered:
 		 * 60 + 5 x 3; its other SYNs after its first are skipped */
 		{ "varying, promoted triple", K_PROMOTED, 5 * 2, 5 * 2, 75 },
 		/* special-purpose sources are never filtered */
 		{ "special-purpose varying", K_BOGON, 0, 0, -1 },
+		/* a fixed triple at a second sensor is not taken for a change:
+		 * every SYN offered, the tuple's 96 packets exact */
+		{ "fixed-header, two sensors", K_FIXED_TWO, 0, 0, 96 },
 	};
 	unsigned i;
 
