@@ -66,8 +66,8 @@
  */
 #define SRCC_BUCKETS 32768		/* 2 MiB per set, up to 32 sensors */
 #define SRCC_WINDOW 4096		/* scans per hit-rate measurement */
-#define FLUSH_BATCH 32			/* entries written out per batch */
 #define SRCC_DIRECT 1048576		/* scans without the cache after a poor one */
+#define FLUSH_BATCH 32			/* flush: entries written out per batch */
 
 #define SRCC_WAYS 3
 
@@ -281,9 +281,10 @@ cm_array_free(struct ds_cm **a, unsigned n)
  * Buckets of the source cache: sketch.source_cache, else 2 MiB grown with
  * the sensors beyond 32 (ds_conf_pair_scale_log2: 16 MiB from 129).  The
  * cache pays off only while a period's (sensor, source) pairs fit in it
- * (else it thrashes and counts directly, above): the e2e bench replay at
- * 256 sensors (77,001 pairs per 100,000 frames) thrashed 2 MiB and ran
- * 2.4x faster with 16 MiB (bench/README.md "Tenth round").  With 4 sensors
+ * (else it thrashes and counts directly, above): the bench replay at 256
+ * sensors (77,001 pairs per 100,000 frames) thrashed 2 MiB; with 16 MiB its
+ * data path took 0.55x the cycles per pass and end to end ran 1.8x faster
+ * (bench/README.md "Tenth round").  With 4 sensors
  * a larger table only spreads the same entries over more pages: 16 MiB
  * took 1.06-1.08x the cycles per pass.
  */
@@ -554,15 +555,16 @@ srcc_bucket(const struct ds_set *s, uint32_t src, unsigned sensor)
 
 #define NS_PER_S 1000000000ULL
 
-/* The entry's pending packets into top_src.  Its times are whole seconds,
- * rounded down: never later than the packets', and kept inside the set's
- * first packet time. */
+/* The entry's key hash in top_src. */
 static inline uint64_t
 srcc_entry_hash(const struct srcc_entry *e)
 {
 	return ds_hash_u32(e->src) ^ (e->sensor1 - 1u);
 }
 
+/* The entry's pending packets into top_src.  Its times are whole seconds,
+ * rounded down: never later than the packets', and kept inside the set's
+ * first packet time. */
 static void
 srcc_write_entry(struct ds_set *s, const struct srcc_entry *e, uint64_t hash)
 {
@@ -589,15 +591,24 @@ srcc_get(const struct ds_set_srcc *b, unsigned w)
 	return e;
 }
 
-/* Way w's pending packets into top_src; it keeps its done bits. */
-static void
-srcc_flush_way(struct ds_set *s, struct ds_set_srcc *b, unsigned w)
+/* Way w's entry, its pending packets taken out (it keeps its done bits). */
+static inline struct srcc_entry
+srcc_take(struct ds_set_srcc *b, unsigned w)
 {
 	struct srcc_entry e = srcc_get(b, w);
 
-	srcc_flush_entry(s, &e);
 	b->pending[w] = 0;
 	b->done[w] &= PENDING_TOOL0 - 1;
+	return e;
+}
+
+/* Way w's pending packets into top_src. */
+static void
+srcc_flush_way(struct ds_set *s, struct ds_set_srcc *b, unsigned w)
+{
+	struct srcc_entry e = srcc_take(b, w);
+
+	srcc_flush_entry(s, &e);
 }
 
 /* The scan packets counted per (sensor, tool set) into the sensors'
@@ -691,11 +702,9 @@ ds_set_flush_counts(struct ds_set *s)
 			for (w = 0; w < SRCC_WAYS; w++) {
 				if (!b->pending[w])
 					continue;
-				batch[n] = srcc_get(b, w);
+				batch[n] = srcc_take(b, w);
 				hash[n] = srcc_entry_hash(&batch[n]);
 				ds_topk_prefetch(s->top_src_b, hash[n]);
-				b->pending[w] = 0;
-				b->done[w] &= PENDING_TOOL0 - 1;
 				if (++n == FLUSH_BATCH) {
 					for (k = 0; k < n; k++)
 						srcc_write_entry(s, &batch[k], hash[k]);
@@ -843,6 +852,14 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 	return (int)(m >> 1);	/* a (sensor, source) is in one way: m is 1, 2 or 4 */
 }
 
+/* Whether a scan of a source whose headers vary skips the fingerprint
+ * table: unless its triple may belong to a promoted tuple. */
+static inline uint32_t
+skips_fp(const struct ds_set *s, unsigned varies, unsigned tag)
+{
+	return varies && !ds_fp_triple_promoted(s->fp_slots, tag);
+}
+
 /* Another scan of cached way w of b: what the per-source pass still has
  * to do for it (NEED_*), and in st->fp_skip whether it skips the
  * fingerprint table (see the source cache comment: its triple changed
@@ -868,7 +885,7 @@ srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, 
 	done |= miss | tools * PENDING_TOOL0 | (tag != b->triple[w] ? DONE_VARIES : 0);
 	b->done[w] = (uint8_t)done;
 	b->triple[w] = (uint16_t)tag;
-	st->fp_skip = (done & DONE_VARIES) && !ds_fp_triple_promoted(s->fp_slots, tag);
+	st->fp_skip = skips_fp(s, done & DONE_VARIES, tag);
 	need = miss << 1;
 	if (slot && !(b->watch[w] & (1u << (slot - 1)))) {
 		b->watch[w] |= (uint16_t)(1u << (slot - 1));
@@ -898,7 +915,7 @@ srcv_varies(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 static inline int
 srcv_fp_skip(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 {
-	return srcv_varies(s, p, st) && !ds_fp_triple_promoted(s->fp_slots, st->triple);
+	return (int)skips_fp(s, (unsigned)srcv_varies(s, p, st), st->triple);
 }
 
 /* A clean source not in the cache: enter it in way 0 (the others move
@@ -921,7 +938,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	s->srcc_used[st->bucket / 64] |= 1ull << (st->bucket % 64);
 	st->src_hash = ds_hash_u32(p->src);
 	varies = srcv_varies(s, p, st);
-	st->fp_skip = (uint32_t)(varies && !ds_fp_triple_promoted(s->fp_slots, st->triple));
+	st->fp_skip = skips_fp(s, (unsigned)varies, st->triple);
 	if (b->pending[SRCC_WAYS - 1]) {
 		s->srcc_victims++;
 		*victim = srcc_get(b, SRCC_WAYS - 1);
