@@ -64,6 +64,27 @@ pkt_ts(const struct rte_mbuf *m, const struct ts_field *tf, uint64_t now)
 	return now;
 }
 
+/* Free a burst.  Received mbufs are nearly always single-segment, direct,
+ * of one pool, and referenced once: those go back to their pool in one
+ * put, without rte_pktmbuf_free_bulk()'s per-mbuf work (what drivers do
+ * for RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE; end to end, 4 sensors, six
+ * alternated pairs: about 4 % more packets per second, 4 pairs of 6);
+ * any other burst takes the full path. */
+static inline void
+free_burst(struct rte_mbuf **m, uint16_t n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (unlikely(m[i]->pool != mp || rte_mbuf_refcnt_read(m[i]) != 1 ||
+			     m[i]->nb_segs != 1 || m[i]->next != NULL || !RTE_MBUF_DIRECT(m[i]))) {
+			rte_pktmbuf_free_bulk(m, n);
+			return;
+		}
+	rte_mempool_put_bulk(mp, (void **)m, n);
+}
+
 /* ds_flip_fn for ds_count_packet_clock(). */
 static void
 flip_cb(void *arg, struct ds_worker *w, int64_t to)
@@ -142,7 +163,7 @@ ds_worker_main(void *arg)
 				flip(app, w, target);
 			ds_set_burst(w->set[w->cur], app->sensors, pkts, nb, now);
 		}
-		rte_pktmbuf_free_bulk(m, nb);
+		free_burst(m, nb);
 		adopt_watch(app, w, ts[nb - 1]);
 	}
 	/* Hand the last set over and say we are done. */
