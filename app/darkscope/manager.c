@@ -114,6 +114,7 @@ capture_delta(struct mgr *g, struct ds_capture *d)
 	d->rx_missed = now.rx_missed - g->last_stats.rx_missed;
 	d->rx_errors = now.rx_errors - g->last_stats.rx_errors;
 	d->rx_nombuf = now.rx_nombuf - g->last_stats.rx_nombuf;
+	d->worker_waits = now.worker_waits - g->last_stats.worker_waits;
 	g->last_stats = now;
 }
 

@@ -171,6 +171,8 @@ ds_ports_stats(struct ds_app *app, struct ds_capture *out)
 		out->rx_errors += st.ierrors;
 		out->rx_nombuf += st.rx_nombuf;
 	}
+	for (i = 0; i < app->n_workers; i++)
+		out->worker_waits += __atomic_load_n(&app->workers[i].waits, __ATOMIC_RELAXED);
 }
 
 void

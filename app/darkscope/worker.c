@@ -42,7 +42,8 @@ flip(struct ds_app *app, struct ds_worker *w, int64_t to)
 		spun = 1;
 		rte_pause();
 	}
-	w->waits += spun;
+	/* the manager reads it for each report */
+	__atomic_store_n(&w->waits, w->waits + (uint64_t)spun, __ATOMIC_RELAXED);
 	w->cur = other;
 	w->set[other]->period = to;
 	__atomic_store_n(&w->state[other], DS_SET_OWNED, __ATOMIC_RELAXED);

@@ -366,11 +366,12 @@ capture_obj(const struct ds_set *s, const struct ds_report_ctx *x)
 {
 	const struct ds_capture *c = &x->capture;
 	uint64_t lost = c->rx_missed + c->rx_errors + c->rx_nombuf;
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:b}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:b}",
 		"rx_packets", (json_int_t)c->rx_packets,
 		"rx_missed", (json_int_t)c->rx_missed,
 		"rx_errors", (json_int_t)c->rx_errors,
 		"rx_nombuf", (json_int_t)c->rx_nombuf,
+		"worker_waits", (json_int_t)c->worker_waits,
 		"packets_counted", (json_int_t)ds_set_packets(s),
 		"classes", name_counts(s->classes, DS_SET__NCLASS, class_name, 0),
 		"malformed", name_counts(s->malformed, DS_MAL__N, ds_malformed_name, 1),

@@ -26,6 +26,8 @@ struct ds_capture {
 	uint64_t rx_missed;
 	uint64_t rx_errors;
 	uint64_t rx_nombuf;
+	uint64_t worker_waits;	/* period ends at which a worker waited for
+				 * the manager to hand back a set */
 };
 
 struct ds_surge_event {
