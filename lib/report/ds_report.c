@@ -157,15 +157,34 @@ ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total)
 	unsigned have = total ? ds_cm_port_top(cm, n, port, cnt) : 0, i;
 	json_t *a = json_array();
 
-	for (i = 0; i < have; i++) {
-		json_t *o = json_object();
-
-		ds_report_put_int(o, "port", port[i]);
-		ds_report_put_int(o, "packets", cnt[i]);
-		ds_report_put_real(o, "share", ds_report_share((double)cnt[i], (double)total));
-		json_array_append_new(a, o);
-	}
+	for (i = 0; i < have; i++)
+		json_array_append_new(a, ds_report_port_row(json_integer(port[i]), cnt[i], total));
 	return a;
+}
+
+/* {port, packets, share of total}; port is an integer or "other". */
+json_t *
+ds_report_port_row(json_t *port, uint64_t packets, uint64_t total)
+{
+	json_t *o = json_object();
+
+	ds_report_put(o, "port", port);
+	ds_report_put_int(o, "packets", (json_int_t)packets);
+	ds_report_put_real(o, "share", ds_report_share((double)packets, (double)total));
+	return o;
+}
+
+/* {sensor, packets, unique_sources}: a per-sensor row of a fingerprint or
+ * a tool. */
+json_t *
+ds_report_sensor_row(const char *sensor, uint64_t packets, double sources)
+{
+	json_t *o = json_object();
+
+	ds_report_put_str(o, "sensor", sensor);
+	ds_report_put_int(o, "packets", (json_int_t)packets);
+	ds_report_put_int(o, "unique_sources", (json_int_t)llround(sources));
+	return o;
 }
 
 /* ---- bottom-K sample walks ---- */

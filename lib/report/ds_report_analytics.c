@@ -238,17 +238,6 @@ cmp_fp(const void *a, const void *b)
 }
 
 static json_t *
-port_row(json_t *port, uint64_t packets, uint64_t total)
-{
-	json_t *o = json_object();
-
-	ds_report_put(o, "port", port);
-	ds_report_put_int(o, "packets", (json_int_t)packets);
-	ds_report_put_real(o, "share", ds_report_share((double)packets, (double)total));
-	return o;
-}
-
-static json_t *
 fp_ports(const struct fp_row *r)
 {
 	struct { uint16_t port; uint64_t n; } p[DS_FP_PORT_SLOTS], t;
@@ -266,9 +255,9 @@ fp_ports(const struct fp_row *r)
 			p[j - 1] = t;
 		}
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, port_row(json_integer(p[i].port), p[i].n, r->info.packets));
+		json_array_append_new(a, ds_report_port_row(json_integer(p[i].port), p[i].n, r->info.packets));
 	if (r->info.other_port_packets)
-		json_array_append_new(a, port_row(json_string("other"), r->info.other_port_packets,
+		json_array_append_new(a, ds_report_port_row(json_string("other"), r->info.other_port_packets,
 						  r->info.packets));
 	return a;
 }
@@ -288,12 +277,8 @@ fp_json(const struct fp_row *r, const struct ds_conf *c, unsigned n)
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		json_t *e = json_object();
-
-		ds_report_put_str(e, "sensor", c->sensors[i].name);
-		ds_report_put_int(e, "packets", (json_int_t)r->sensor_packets[i]);
-		ds_report_put_int(e, "unique_sources", (json_int_t)llround(r->sources[i]));
-		json_array_append_new(per, e);
+		json_array_append_new(per, ds_report_sensor_row(c->sensors[i].name, r->sensor_packets[i],
+								 r->sources[i]));
 	}
 	ds_report_put_int(o, "sport", r->info.key.sport);
 	ds_report_put_int(o, "seq", seq);
@@ -445,11 +430,9 @@ tools(struct ds_set *s, const struct ds_conf *c)
 
 			pk += s->sensor[i].tool_packets[t];
 			ds_hll_merge(u, h);
-			o = json_object();
-			ds_report_put_str(o, "sensor", c->sensors[i].name);
-			ds_report_put_int(o, "packets", (json_int_t)s->sensor[i].tool_packets[t]);
-			ds_report_put_int(o, "unique_sources", (json_int_t)llround(ds_hll_count(h)));
-			json_array_append_new(per, o);
+			json_array_append_new(per, ds_report_sensor_row(c->sensors[i].name,
+									 s->sensor[i].tool_packets[t],
+									 ds_hll_count(h)));
 		}
 		o = json_object();
 		ds_report_put_str(o, "tool", ds_set_tool_name(t));

@@ -62,6 +62,8 @@ double ds_report_share(double part, double whole);
 json_t *ds_report_jcount(double v, double scale);
 const char *ds_report_country(const struct ds_report_ctx *x, uint32_t a);
 json_t *ds_report_top_ports(const struct ds_cm *cm, unsigned n, uint64_t total);
+json_t *ds_report_port_row(json_t *port, uint64_t packets, uint64_t total);
+json_t *ds_report_sensor_row(const char *sensor, uint64_t packets, double sources);
 json_t *ds_report_hist(const struct walk *w, double scale);
 json_t *ds_report_countries(const struct walk *w, const struct ds_report_ctx *x, unsigned s,
 			    double scale, unsigned limit);
