@@ -7,11 +7,12 @@
  *
  *   dpbench [-r PASSES] [-j OUT.json] CONF PCAP
  *
- * Stages mirror ds_set.c (stage_one + count_scan) by calling the same
- * sketch functions on the set's own sketches, so each analysis can be
- * switched on cumulatively or alone (parse + sensor lookup + that one);
- * "all = ds_set_burst" is the real function.  In the same run, two peers
- * count the same key stream after the same parse + sensor lookup:
+ * Every row but the peers' runs ds_set_burst itself, the function a
+ * worker calls, on a set whose analyses (ds_set_analyses) are switched on
+ * cumulatively, all together, or one alone; with none on it still keeps
+ * the exact counters, the source cache and hygiene, the base of every
+ * row.  In the same run, two peers count the same key stream after a
+ * parse and sensor lookup of their own (timed alone too):
  *   rte_member sketch (count-min mode, RTE_MEMBER_TYPE_SKETCH) keyed by
  *   (sensor, destination port) - what our count-min keeps; and an exact
  *   per-source rte_hash counter (key = source address).
@@ -37,6 +38,16 @@
 #include <rte_hash_crc.h>
 #include <rte_member.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_TOGGLE_COLLECT	/* no valgrind headers: no counts */
+#define CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
+#endif
+
 #include "ds_conf.h"
 #include "ds_hash.h"
 #include "ds_parse.h"
@@ -46,16 +57,12 @@
 #define BURST_MAX 512		/* the configuration's capture.burst, as a worker */
 
 enum {
-	F_LOOKUP = 1 << 0,	/* sensor lookup + class counters + source hash + hygiene */
-	F_CM = 1 << 1,		/* count-min over destination ports */
-	F_HLL = 1 << 2,		/* source HLLs (all, without excluded ports) */
-	F_BK = 1 << 3,		/* bottom-K overlap samples (all + watched port) */
-	F_TOOLS = 1 << 4,	/* tool labels + watched-port counters and HLLs */
-	F_TOPK = 1 << 5,	/* top-sources table */
-	F_FP = 1 << 6,		/* fingerprint table */
-	F_MEMBER = 1 << 7,	/* peer: rte_member sketch */
-	F_RTEHASH = 1 << 8,	/* peer: exact rte_hash per source */
-	F_REAL = 1 << 9,	/* ds_set_burst itself */
+	F_LOOKUP = 1 << 0,	/* peers' input: sensor lookup, class counters,
+				 * source hash, hygiene */
+	F_MEMBER = 1 << 1,	/* peer: rte_member sketch */
+	F_RTEHASH = 1 << 2,	/* peer: exact rte_hash per source */
+	F_REAL = 1 << 3,	/* ds_set_burst itself, with the set's analyses */
+	F_FRESH = 1 << 4,	/* the set cleared before each pass */
 };
 
 static struct bench_frames input;
@@ -66,19 +73,15 @@ static struct rte_hash *exact;
 static uint64_t *exact_count;
 static volatile uint64_t sink;
 
-struct st {
-	uint64_t src_hash, port_hash, fp_hash;
-	int32_t sensor;
-};
-
-/* One burst through the stages in mask (ds_set.c order and prefetches). */
+/* One burst: parsed, then ds_set_burst (F_REAL), or the peers' sensor
+ * lookup and peer (F_LOOKUP...), or nothing more (0: parse alone). */
 static inline void
 burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint32_t *ln,
       unsigned m, unsigned mask)
 {
 	struct ds_pkt pkts[BURST_MAX];
-	struct st st[BURST_MAX];
-	unsigned i, n = s->n_sensors;
+	int32_t sensor[BURST_MAX];
+	unsigned i;
 
 	for (i = 0; i < m; i++)
 		ds_parse_fast(fr + (size_t)i * BENCH_SLOT, ln[i], &pkts[i]);
@@ -86,7 +89,7 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 		ds_set_burst(s, lpm, pkts, m, 1);
 		return;
 	}
-	if (!(mask & ~0u)) {
+	if (!mask) {
 		uint64_t x = 0;
 
 		for (i = 0; i < m; i++)
@@ -96,94 +99,26 @@ burst(struct ds_set *s, const struct ds_lpm *lpm, const uint8_t *fr, const uint3
 	}
 	for (i = 0; i < m; i++) {
 		const struct ds_pkt *p = &pkts[i];
-		unsigned h;
 
-		st[i].sensor = -1;
+		sensor[i] = -1;
 		s->classes[p->cls]++;
-		if (p->cls > DS_CLASS_FRAGMENT)
+		if (p->cls != DS_CLASS_SCAN)
 			continue;
-		st[i].sensor = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
-		if (st[i].sensor < 0 || p->cls != DS_CLASS_SCAN) {
-			st[i].sensor = -1;
+		sensor[i] = (int32_t)ds_lpm_lookup(lpm, p->dst) - 1;
+		if (sensor[i] < 0)
 			continue;
-		}
-		s->sensor[st[i].sensor].cls[0]++;
-		st[i].src_hash = ds_hash_u32(p->src);
-		h = ds_hygiene(p->src, p->dst);
-		if (h && s->conf->hygiene_exclude) {
-			st[i].sensor = -1;
-			continue;
-		}
-		st[i].port_hash = ds_cm_port_hash(p->dport);
-		if (mask & F_CM)
-			ds_cm_prefetch(s->ports[st[i].sensor], st[i].port_hash);
-		if (mask & F_HLL)
-			ds_hll_prefetch(s->src[st[i].sensor], st[i].src_hash);
-		if (mask & F_FP) {
-			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
-
-			st[i].fp_hash = ds_fp_hash(&fk);
-			ds_fp_prefetch(s->fp_slots, st[i].fp_hash);
-		}
-	}
-	if (mask & (F_FP | F_TOPK)) {	/* ds_set_burst's warming pass */
-		uint64_t x = 0;
-
-		for (i = 0; i < m; i++) {
-			if (st[i].sensor < 0)
-				continue;
-			if (mask & F_FP)
-				x += ds_fp_touch(s->fp_slots, st[i].fp_hash);
-			if (mask & F_TOPK)
-				x += ds_topk_touch(s->top_src_b, st[i].src_hash ^ (unsigned)st[i].sensor);
-		}
-		sink += x;
+		s->sensor[sensor[i]].cls[0]++;
+		sink += ds_hash_u32(p->src);
+		if (ds_hygiene(p->src, p->dst) && s->conf->hygiene_exclude)
+			sensor[i] = -1;
 	}
 	for (i = 0; i < m; i++) {
 		const struct ds_pkt *p = &pkts[i];
-		unsigned sn, slot, tools, t;
 
-		if (st[i].sensor < 0)
+		if (sensor[i] < 0)
 			continue;
-		sn = (unsigned)st[i].sensor;
-		slot = s->watch_slot[p->dport];
-		if (mask & F_CM)
-			ds_cm_add(s->ports[sn], st[i].port_hash, 1);
-		if (mask & F_HLL) {
-			ds_hll_add(s->src[sn], st[i].src_hash);
-			if (!s->excluded[p->dport])
-				ds_hll_add(s->src_excl[sn], st[i].src_hash);
-		}
-		if (mask & F_BK) {
-			ds_bk_add(s->overlap, p->src, st[i].src_hash, sn);
-			if (slot)
-				ds_bk_add(s->watch_overlap[slot - 1], p->src, st[i].src_hash, sn);
-		}
-		if (mask & F_TOOLS) {
-			struct ds_sensor_stats *ss = &s->sensor[sn];
-
-			if (slot) {
-				ss->watch_packets[slot - 1]++;
-				ds_hll_add(s->watch_src[(slot - 1) * n + sn], st[i].src_hash);
-			}
-			tools = ds_set_tool_of(p);
-			for (t = 0; tools; t++, tools >>= 1)
-				if (tools & 1) {
-					ss->tool_packets[t]++;
-					ds_hll_add(s->tool_src[t * n + sn], st[i].src_hash);
-				}
-		}
-		if (mask & F_TOPK)
-			ds_topk_add(s->top_src, ((uint64_t)(sn + 1) << 32) | p->src,
-				    st[i].src_hash ^ sn, ds_set_tool_of(p), 1);
-		if (mask & F_FP) {
-			struct ds_fp_key fk = { p->seq, p->sport, p->ipid, p->win };
-
-			ds_fp_add(s->fp, &fk, st[i].fp_hash, p->src, sn,
-				  p->dport, p->dst, 1);
-		}
 		if (mask & F_MEMBER) {
-			uint32_t key = (sn << 16) | p->dport;
+			uint32_t key = (uint32_t)sensor[i] << 16 | p->dport;
 
 			rte_member_add(member, &key, 1);
 		}
@@ -225,7 +160,24 @@ struct result {
 	double min, median;
 };
 
-static struct result results[32];
+static struct result results[48];
+
+/* The analyses in the order the cumulative rows add them. */
+static const struct {
+	unsigned bit;
+	const char *cum, *alone, *fresh;
+} analyses[] = {
+	{ DS_SET_AN_PORTS, "+ count-min", "count-min", "count-min alone, a new period each pass" },
+	{ DS_SET_AN_SOURCES, "+ source HLLs", "source HLLs",
+	  "source HLLs alone, a new period each pass" },
+	{ DS_SET_AN_OVERLAP, "+ overlap samples (bottom-K)", "overlap samples",
+	  "overlap samples alone, a new period each pass" },
+	{ DS_SET_AN_TOOLS, "+ tool and watched-port HLLs", "tool and watched-port HLLs",
+	  "tool and watched HLLs alone, a new period each pass" },
+	{ DS_SET_AN_TOPSRC, "+ top sources", "top sources", "top sources alone, a new period each pass" },
+	{ DS_SET_AN_FP, "+ fingerprints", "fingerprints", "fingerprints alone, a new period each pass" },
+};
+#define N_AN (sizeof(analyses) / sizeof(analyses[0]))
 static unsigned n_results;
 
 /* Fastest and median of the passes' cycles, per frame. */
@@ -242,9 +194,11 @@ record(const char *group, const char *name, uint64_t *t, unsigned passes)
 	n_results++;
 }
 
+/* One row: mask's stages (F_*) over every frame, passes times; with
+ * F_REAL the set updates the analyses an (DS_SET_AN_*). */
 static void
 measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const char *name,
-	unsigned mask, unsigned passes)
+	unsigned mask, unsigned an, unsigned passes)
 {
 	const char *only = getenv("DPBENCH_ONLY");
 	uint64_t t[64], tf[64];
@@ -253,23 +207,34 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 	if (only && !strstr(name, only))
 		return;
 	ds_set_clear(s);
+	ds_set_analyses(s, an);
 	for (r = 0; r <= passes; r++) {	/* pass 0 warms caches */
 		uint64_t t0, t1;
 
 		if (!getenv("DPBENCH_REPEAT"))
 			bench_frames_vary(&input, r);
+		if (mask & F_FRESH)
+			ds_set_clear(s);
 		t0 = thread_cycles();
-
+		if (r)
+			CALLGRIND_TOGGLE_COLLECT;
 		for (base = 0; base < input.n; base += burst_n) {
 			unsigned m = input.n - base < burst_n ? input.n - base : burst_n;
 
 			burst(s, lpm, input.frames + (size_t)base * BENCH_SLOT, input.lens + base, m, mask);
 		}
+		if (r)
+			CALLGRIND_TOGGLE_COLLECT;
 		t1 = thread_cycles();
 		/* A pass stands for a period: the packets the caches hold back
 		 * go to top-k and count-min at its end.  That is the manager's
 		 * work (ds_set_merge / ds_set_flush on the retired set, like the
-		 * HLL fold), not the worker's: timed apart. */
+		 * HLL fold), not the worker's: timed apart.  The set itself is
+		 * kept from pass to pass, as when a period replays the file
+		 * many times (the end-to-end run's 1-s periods, about 100), so
+		 * a (sensor, source) is rarely new; the "fresh" rows clear it
+		 * before each pass (untimed), so that every pass starts a
+		 * period and meets each (sensor, source) first. */
 		if (mask & F_REAL)
 			ds_set_flush_counts(s);
 		if (r) {
@@ -278,8 +243,10 @@ measure(struct ds_set *s, const struct ds_lpm *lpm, const char *group, const cha
 		}
 	}
 	record(group, name, t, passes);
-	if (mask & F_REAL)
-		record("period", "period-end flush of the caches (manager)", tf, passes);
+	CALLGRIND_DUMP_STATS_AT(name);
+	if ((mask & F_REAL) && an == DS_SET_AN_ALL)
+		record("period", mask & F_FRESH ? "period-end flush, a new period each pass"
+						: "period-end flush of the caches (manager)", tf, passes);
 }
 
 int
@@ -287,7 +254,7 @@ main(int argc, char **argv)
 {
 	char *eal[] = { "dpbench", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
 			"-l", "1", "--log-level=*:error", NULL };
-	unsigned passes = 7, i;
+	unsigned passes = 7, i, an;
 	const char *json = NULL;
 	char err[600];
 	struct ds_conf *conf;
@@ -350,23 +317,24 @@ main(int argc, char **argv)
 	printf("dpbench: %s, %u frames (%.1f MB file), %u sensors, bursts of %u, %u passes, TSC %.3f GHz\n",
 	       argv[optind + 1], input.n, (double)input.file_bytes / 1e6, conf->n_sensors, burst_n,
 	       passes, (double)rte_get_tsc_hz() / 1e9);
-	measure(s, lpm, "cum", "parse", 0, passes);
-	measure(s, lpm, "cum", "+ sensor lookup, class counters, hash, hygiene", F_LOOKUP, passes);
-	measure(s, lpm, "cum", "+ count-min", F_LOOKUP | F_CM, passes);
-	measure(s, lpm, "cum", "+ HLL", F_LOOKUP | F_CM | F_HLL, passes);
-	measure(s, lpm, "cum", "+ overlap sample (bottom-K)", F_LOOKUP | F_CM | F_HLL | F_BK, passes);
-	measure(s, lpm, "cum", "+ tools, watched ports", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS, passes);
-	measure(s, lpm, "cum", "+ top sources", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK, passes);
-	measure(s, lpm, "cum", "+ fingerprints", F_LOOKUP | F_CM | F_HLL | F_BK | F_TOOLS | F_TOPK | F_FP, passes);
-	measure(s, lpm, "all", "parse + ds_set_burst (all analyses)", F_REAL, passes);
-	measure(s, lpm, "alone", "count-min", F_LOOKUP | F_CM, passes);
-	measure(s, lpm, "alone", "HLL", F_LOOKUP | F_HLL, passes);
-	measure(s, lpm, "alone", "overlap sample", F_LOOKUP | F_BK, passes);
-	measure(s, lpm, "alone", "tools, watched ports", F_LOOKUP | F_TOOLS, passes);
-	measure(s, lpm, "alone", "top sources", F_LOOKUP | F_TOPK, passes);
-	measure(s, lpm, "alone", "fingerprints", F_LOOKUP | F_FP, passes);
-	measure(s, lpm, "peer", "rte_member sketch (count-min)", F_LOOKUP | F_MEMBER, passes);
-	measure(s, lpm, "peer", "exact rte_hash per source", F_LOOKUP | F_RTEHASH, passes);
+	measure(s, lpm, "cum", "parse", 0, 0, passes);
+	measure(s, lpm, "cum", "+ sensor, counters, source cache, hygiene (no analysis)", F_REAL, 0, passes);
+	for (i = 0, an = 0; i < N_AN - 1; i++) {
+		an |= analyses[i].bit;
+		measure(s, lpm, "cum", analyses[i].cum, F_REAL, an, passes);
+	}
+	measure(s, lpm, "all", "parse + ds_set_burst (all analyses)", F_REAL, DS_SET_AN_ALL, passes);
+	for (i = 0; i < N_AN; i++)
+		measure(s, lpm, "alone", analyses[i].alone, F_REAL, analyses[i].bit, passes);
+	measure(s, lpm, "fresh", "no analysis, a new period each pass", F_REAL | F_FRESH, 0, passes);
+	for (i = 0; i < N_AN; i++)
+		measure(s, lpm, "fresh", analyses[i].fresh, F_REAL | F_FRESH, analyses[i].bit, passes);
+	measure(s, lpm, "fresh", "all analyses, a new period each pass", F_REAL | F_FRESH, DS_SET_AN_ALL,
+		passes);
+	measure(s, lpm, "peer", "parse + sensor lookup, source hash (peers' input)", F_LOOKUP, 0, passes);
+	measure(s, lpm, "peer", "rte_member sketch (count-min)", F_LOOKUP | F_MEMBER, 0, passes);
+	measure(s, lpm, "peer", "exact rte_hash per source", F_LOOKUP | F_RTEHASH, 0, passes);
+	ds_set_analyses(s, DS_SET_AN_ALL);
 	printf("  set: %.2f MiB of sketches per set (%.1f KiB per sensor), 2 sets per worker\n",
 	       (double)ds_set_bytes(s) / 1048576.0, (double)ds_set_bytes(s) / conf->n_sensors / 1024.0);
 	if (json && (jf = fopen(json, "w"))) {

@@ -138,6 +138,40 @@ def table(res):
             if wi:
                 rows.append(("what-if: all, fingerprint buckets prefetched (needs ds_fp_prefetch)",
                              "%.0f" % wi, "as shipped %.0f" % a, "%.2f" % (wi / a if a else 0), "-", "-"))
+            # each analysis alone: cycles of its fastest pass (the host's
+            # phases move them), and instructions per packet (callgrind),
+            # each beside the path with no analysis in the same build
+            ipp = (load(os.path.join(res, "dpbench-4-instr.json")) or {}).get("instructions_per_packet", {})
+            nb, fb = "+ sensor, counters, source cache, hygiene (no analysis)", "no analysis, a new period each pass"
+            base, fbase = cyc(dp, nb)[0], cyc(dp, fb)[0]
+            ib, ifb = ipp.get(nb), ipp.get(fb)
+
+            def instr(name, ref):
+                i = ipp.get(name)
+                if i is None or ref is None:
+                    return "-"
+                return "%.0f instr (%+.1f)" % (i, i - ref)
+            if base:
+                rows.append(("data path, no analysis (parse, sensor, counters, source cache, hygiene)",
+                             "%.0f cycles, %s" % (base, instr(nb, ib)),
+                             "new period each pass: %.0f cycles, %s" % (fbase or 0, instr(fb, ifb)), "-", "-",
+                             "per analysis below: alone, (+) over no analysis"))
+            for an, fr in (("count-min", "count-min"), ("source HLLs", "source HLLs"),
+                           ("overlap samples", "overlap samples"),
+                           ("tool and watched-port HLLs", "tool and watched HLLs"),
+                           ("top sources", "top sources"), ("fingerprints", "fingerprints")):
+                x = cyc(dp, an)[0]
+                fname = "%s alone, a new period each pass" % fr
+                f = cyc(dp, fname)[0]
+                if not x:
+                    continue
+                rows.append(("  %s alone" % an, "%.0f cycles, %s" % (x, instr(an, ib)),
+                             "new period: %.0f cycles, %s" % (f or 0, instr(fname, ifb)), "-", "-", "-"))
+            an_all = "parse + ds_set_burst (all analyses)"
+            fa = cyc(dp, "all analyses, a new period each pass")[0]
+            rows.append(("  all analyses (the product's build of the path)", "%.0f cycles, %s" % (a, instr(an_all, ib)),
+                         "new period: %.0f cycles, %s" % (fa or 0, instr("all analyses, a new period each pass", ifb)),
+                         "-", "<= 60", "see 'data path cycles/pkt, all' above"))
             rows.append(("data path cycles/pkt, count-min alone", "%.0f" % cm,
                          "rte_member sketch %.0f" % m, "%.2f" % (m / cm if cm else 0),
                          "(peer: higher is better for us)", "-"))

@@ -111,6 +111,34 @@ json.dump({"processes_cycles_min": v, "passes_each": 5}, open(sys.argv[2], "w"))
 		"$W/dpprocs-$k" "$RES/dpbench-$k-procs.json" || die "dpbench processes"
 done
 
+# Instructions per packet of every row, 4 sensors: the host's phases move
+# the cycles of a row by up to 1.7x between processes and within one, not
+# its instructions.  dpbench toggles callgrind's collection around each
+# timed pass and dumps a row at a time (bench/README.md "Eleventh round").
+if command -v valgrind >/dev/null; then
+	note "dpbench under callgrind: instructions per packet, 4 sensors"
+	mkdir -p "$W/cg"
+	valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$W/cg/cg.%p" \
+		"$BIN/dpbench" -r 2 "$W/live4.conf" "$W/s4.pcap" >/dev/null 2>&1 || note "callgrind run failed"
+	python3 - "$W/cg" "$(frames_of "$W/s4.pcap")" "$RES/dpbench-4-instr.json" <<'EOF2' || note "no instruction counts"
+import glob, json, sys
+d, frames, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = {}
+for f in glob.glob(d + "/cg.*.*"):
+    name = total = None
+    for line in open(f):
+        if line.startswith("desc: Trigger: Client Request: "):
+            name = line.split(": ", 2)[2].strip()
+        elif line.startswith("totals: "):
+            total = int(line.split()[1])
+    if name and total is not None:
+        rows[name] = round(total / (2.0 * frames), 1)
+json.dump({"frames": frames, "passes": 2, "instructions_per_packet": rows}, open(out, "w"), indent=2)
+EOF2
+else
+	note "valgrind missing: no instruction counts"
+fi
+
 # ---- a. end to end ---------------------------------------------------------
 # CPU ticks (utime + stime, 1/CLK_TCK s) of the thread of PID named COMM
 ticks() { local t; for t in /proc/$1/task/*; do

@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc pkg-config dpdk dpdk-dev libdpdk-dev libmaxminddb-dev libmaxminddb0 mmdb-bin
 libconfig-dev libpcap-dev libjansson-dev libisal-dev libmaxmind-db-writer-perl
-libjson-pp-perl tshark clang libclang-rt-14-dev python3 libtrace-tools"
+libjson-pp-perl tshark clang libclang-rt-14-dev python3 libtrace-tools valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

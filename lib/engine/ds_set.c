@@ -322,6 +322,7 @@ ds_set_create(const struct ds_conf *c)
 	s->conf = c;
 	s->n_sensors = n;
 	s->period = -1;
+	s->analyses = DS_SET_AN_ALL;
 	s->sensor = calloc(n, sizeof(*s->sensor));
 	s->ports = cm_array(n, c->cm_width_log2, c->cm_depth);
 	s->bs_ports = cm_array(n, c->cm_width_log2, c->cm_depth);
@@ -475,6 +476,15 @@ ds_set_clear(struct ds_set *s)
 }
 
 int
+ds_set_analyses(struct ds_set *s, unsigned mask)
+{
+	if (mask & ~(unsigned)DS_SET_AN_ALL)
+		return -EINVAL;
+	s->analyses = mask;
+	return 0;
+}
+
+int
 ds_set_watch(struct ds_set *s, uint16_t port, int surge)
 {
 	if (s->watch_slot[port])
@@ -570,6 +580,8 @@ srcc_write_entry(struct ds_set *s, const struct srcc_entry *e, uint64_t hash)
 {
 	uint64_t first = e->first * NS_PER_S, last = e->last * NS_PER_S;
 
+	if (!(s->analyses & DS_SET_AN_TOPSRC))
+		return;
 	first = first > s->first_ts ? first : s->first_ts;
 	last = last > first ? last : first;
 	ds_topk_add_n(s->top_src, ((uint64_t)e->sensor1 << 32) | e->src, hash, e->pending,
@@ -757,7 +769,7 @@ count_backscatter(struct ds_set *s, const struct ds_pkt *p, const struct stage *
 
 static inline void
 stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
-	  struct stage *st, int direct, int flat)
+	  struct stage *st, int direct, int flat, unsigned an)
 {
 	st->cls = p->cls;
 	st->fast = 0;
@@ -792,11 +804,13 @@ stage_one(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *p,
 	}
 	/* what the fingerprint filter reads in the count pass */
 	st->triple = ds_fp_triple_tag(p->sport, p->ipid, p->win);
-	__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
+	if (an & DS_SET_AN_FP)
+		__builtin_prefetch(ds_fp_triple_word(s->fp_slots, st->triple));
 	st->pcount = pcount_index(s, p->dport, (unsigned)st->sensor);
-	__builtin_prefetch(&s->pcount[st->pcount], 1);
+	if (an & DS_SET_AN_PORTS)
+		__builtin_prefetch(&s->pcount[st->pcount], 1);
 	st->tools = (uint16_t)ds_set_tool_of(p);
-	st->fp_skip = 0;
+	st->fp_skip = !(an & DS_SET_AN_FP);
 }
 
 /* 1 if x is zero, else 0, in arithmetic (compilers turn comparisons into
@@ -853,20 +867,36 @@ srcc_find(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 }
 
 /* Whether a scan of a source whose headers vary skips the fingerprint
- * table: unless its triple may belong to a promoted tuple. */
+ * table: unless its triple may belong to a promoted tuple.  Every scan
+ * skips it while the fingerprint analysis is off (an). */
 static inline uint32_t
-skips_fp(const struct ds_set *s, unsigned varies, unsigned tag)
+skips_fp(const struct ds_set *s, unsigned varies, unsigned tag, unsigned an)
 {
+	if (!(an & DS_SET_AN_FP))
+		return 1;
 	return varies && !ds_fp_triple_promoted(s->fp_slots, tag);
 }
 
+/* The NEED_* bits whose updates belong to analyses in an (DS_SET_AN_*). */
+static inline unsigned
+need_mask(unsigned an)
+{
+	return ((an & (DS_SET_AN_SOURCES | DS_SET_AN_OVERLAP)) ? NEED_NEW : 0) |
+	       ((an & DS_SET_AN_SOURCES) ? NEED_EXCL : 0) |
+	       ((an & DS_SET_AN_TOOLS) ? ((1u << DS_TOOL__N) - 1) * NEED_TOOL0 : 0) |
+	       ((an & (DS_SET_AN_TOOLS | DS_SET_AN_OVERLAP)) ? NEED_WATCH : 0) |
+	       ((an & DS_SET_AN_TOPSRC) ? NEED_VICTIM | NEED_TOPK : 0);
+}
+
 /* Another scan of cached way w of b: what the per-source pass still has
- * to do for it (NEED_*), and in st->fp_skip whether it skips the
- * fingerprint table (see the source cache comment: its triple changed
- * since an earlier SYN, and is not one a promoted tuple may have). */
+ * to do for it (NEED_*, of those in nm = need_mask(an)), and in
+ * st->fp_skip whether it skips the fingerprint table (see the source
+ * cache comment: its triple changed since an earlier SYN, and is not one
+ * a promoted tuple may have).  The entry records every update as done
+ * whatever an says: an analysis switched off stays off for the set. */
 static inline unsigned
 srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, unsigned slot,
-	 unsigned excl, uint32_t sec)
+	 unsigned excl, uint32_t sec, unsigned an, unsigned nm)
 {
 	unsigned tools = st->tools, tag = st->triple, want, miss, need, done;
 
@@ -885,12 +915,14 @@ srcc_hit(struct ds_set *s, struct ds_set_srcc *b, unsigned w, struct stage *st, 
 	done |= miss | tools * PENDING_TOOL0 | (tag != b->triple[w] ? DONE_VARIES : 0);
 	b->done[w] = (uint8_t)done;
 	b->triple[w] = (uint16_t)tag;
-	st->fp_skip = skips_fp(s, done & DONE_VARIES, tag);
+	st->fp_skip = skips_fp(s, done & DONE_VARIES, tag, an);
 	need = miss << 1;
 	if (slot && !(b->watch[w] & (1u << (slot - 1)))) {
 		b->watch[w] |= (uint16_t)(1u << (slot - 1));
 		need |= NEED_WATCH;
 	}
+	if (an != DS_SET_AN_ALL)
+		need &= nm;
 	if (need)
 		st->src_hash = ds_hash_u32(b->src[w]);
 	return need;
@@ -913,21 +945,22 @@ srcv_varies(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
 /* Whether a clean scan counted without the cache skips the fingerprint
  * table. */
 static inline int
-srcv_fp_skip(struct ds_set *s, const struct ds_pkt *p, const struct stage *st)
+srcv_fp_skip(struct ds_set *s, const struct ds_pkt *p, const struct stage *st, unsigned an)
 {
-	return (int)skips_fp(s, (unsigned)srcv_varies(s, p, st), st->triple);
+	return (int)skips_fp(s, (unsigned)srcv_varies(s, p, st), st->triple, an);
 }
 
 /* A clean source not in the cache: enter it in way 0 (the others move
  * down one way; a last-way entry with pending packets is copied to
- * *victim and NEED_VICTIM set) and return every per-source update.  The
+ * *victim and NEED_VICTIM set) and return every per-source update (of
+ * those in nm = need_mask(an)).  The
  * entry starts with its headers varying when the source's srcv entry says
  * they did between its first SYNs at other sensors (or before an
  * eviction): then this SYN too skips the fingerprint table unless its
  * triple may be promoted. */
 static inline unsigned
 srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned slot,
-	    unsigned excl, uint64_t ts, struct srcc_entry *victim)
+	    unsigned excl, uint64_t ts, struct srcc_entry *victim, unsigned an, unsigned nm)
 {
 	struct ds_set_srcc *b = &s->srcc[st->bucket];
 	unsigned tools = st->tools, need = NEED_NEW, w;
@@ -938,7 +971,7 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	s->srcc_used[st->bucket / 64] |= 1ull << (st->bucket % 64);
 	st->src_hash = ds_hash_u32(p->src);
 	varies = srcv_varies(s, p, st);
-	st->fp_skip = skips_fp(s, (unsigned)varies, st->triple);
+	st->fp_skip = skips_fp(s, (unsigned)varies, st->triple, an);
 	if (b->pending[SRCC_WAYS - 1]) {
 		s->srcc_victims++;
 		*victim = srcc_get(b, SRCC_WAYS - 1);
@@ -962,7 +995,8 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
 	b->done[0] = (uint8_t)((excl ? 0 : DONE_EXCL) | tools * DONE_TOOL0 | tools * PENDING_TOOL0 |
 			       (varies ? DONE_VARIES : 0));
 	b->watch[0] = (uint16_t)(slot ? 1u << (slot - 1) : 0);
-	return need | (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
+	need |= (excl ? 0 : NEED_EXCL) | tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
+	return an == DS_SET_AN_ALL ? need : need & nm;
 }
 
 /*
@@ -976,11 +1010,11 @@ srcc_insert(struct ds_set *s, const struct ds_pkt *p, struct stage *st, unsigned
  */
 static inline void
 per_source_hlls(struct ds_set *s, const struct ds_pkt *p, const struct stage *st,
-		unsigned need)
+		unsigned need, unsigned an)
 {
 	unsigned sn = (unsigned)st->sensor, n = s->n_sensors, t;
 
-	if ((need & (NEED_NEW | NEED_EXCL)) == NEED_NEW)
+	if ((an & DS_SET_AN_SOURCES) && (need & (NEED_NEW | NEED_EXCL)) == NEED_NEW)
 		ds_hll_add(s->src[sn], st->src_hash);
 	if (need & NEED_EXCL) {
 		ds_hll_add(s->src_excl[sn], st->src_hash);
@@ -989,7 +1023,7 @@ per_source_hlls(struct ds_set *s, const struct ds_pkt *p, const struct stage *st
 	for (t = 0; t < DS_TOOL__N; t++)
 		if (need & (NEED_TOOL0 << t))
 			ds_hll_add(s->tool_src[t * n + sn], st->src_hash);
-	if (need & NEED_WATCH)
+	if ((an & DS_SET_AN_TOOLS) && (need & NEED_WATCH))
 		ds_hll_add(s->watch_src[(s->watch_slot[p->dport] - 1u) * n + sn], st->src_hash);
 }
 
@@ -1012,9 +1046,9 @@ per_source_prefetch(struct ds_set *s, const struct stage *st, unsigned need)
  * CPU overlap their cache misses instead of serialising one miss per
  * packet behind all the other work.
  */
-void
-ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
-	     unsigned n, uint64_t ts)
+static inline __attribute__((always_inline)) void
+burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts, unsigned n,
+      uint64_t ts, const unsigned an)
 {
 	struct stage st[64];
 	struct srcc_entry victim[64];
@@ -1022,6 +1056,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 	const int hyg_excl = s->conf->hygiene_exclude;
 	const int flat = lpm->flat != 0;
 	const uint32_t sec = (uint32_t)(ts / NS_PER_S);
+	const unsigned nm = need_mask(an);	/* the NEED_* bits an keeps */
 	unsigned i, base;
 
 	if (n == 0)
@@ -1037,7 +1072,7 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 		unsigned hit = 0, skipped = 0, vlans = 0, fast = 0;
 
 		for (i = 0; i < m; i++)
-			stage_one(s, lpm, &p[i], &st[i], direct, flat);
+			stage_one(s, lpm, &p[i], &st[i], direct, flat, an);
 		for (i = 0; i < m; i++) {
 			const struct ds_pkt *q = &p[i];
 			struct stage *t = &st[i];
@@ -1053,12 +1088,13 @@ ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pk
 				w = srcc_find(s, q, t);
 				if (__builtin_expect(w >= 0, 1) &&
 				    __builtin_expect(q->src != q->dst, 1)) {
-					k = srcc_hit(s, b, (unsigned)w, t, 0, 0, sec);
+					k = srcc_hit(s, b, (unsigned)w, t, 0, 0, sec, an, nm);
 					/* counted as below, without the watched
 					 * and excluded ports' counters; a hit
 					 * with nothing more to do is one count
 					 * (fast), a scan, a hit and skipped */
-					pcount_add(s, t->pcount);
+					if (an & DS_SET_AN_PORTS)
+						pcount_add(s, t->pcount);
 					s->scan_tools[(unsigned)t->sensor * DS_SET_TOOL_SETS + t->tools]++;
 					if (__builtin_expect(t->fp_skip && !k, 1)) {
 						fast++;
@@ -1117,20 +1153,23 @@ scan:
 					if (!direct)
 						t->src_hash = ds_hash_u32(q->src);
 					else if (!h)
-						t->fp_skip = (uint32_t)srcv_fp_skip(s, q, t);
+						t->fp_skip = (uint32_t)srcv_fp_skip(s, q, t, an);
 					k = NEED_NEW | NEED_TOPK | (excl ? 0 : NEED_EXCL) |
 					    t->tools * NEED_TOOL0 | (slot ? NEED_WATCH : 0);
+					if (an != DS_SET_AN_ALL)
+						k &= nm;
 					goto counted;
 				}
 			}
 			if (w >= 0) {
 				hit++;
-				k = srcc_hit(s, b, (unsigned)w, t, slot, excl, sec);
+				k = srcc_hit(s, b, (unsigned)w, t, slot, excl, sec, an, nm);
 			} else {
-				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw]);
+				k = srcc_insert(s, q, t, slot, excl, ts, &victim[nw], an, nm);
 			}
 counted:
-			pcount_add(s, t->pcount);
+			if (an & DS_SET_AN_PORTS)
+				pcount_add(s, t->pcount);
 			if (excl)
 				s->sensor[t->sensor].syn_excluded++;
 			if (slot)
@@ -1148,7 +1187,7 @@ offer:
 				fp[nf++] = (uint8_t)i;
 			}
 			if (k) {
-				per_source_hlls(s, q, t, k);
+				per_source_hlls(s, q, t, k, an);
 				work[nw] = (uint8_t)i;
 				need[nw++] = (uint8_t)k;
 			}
@@ -1190,6 +1229,8 @@ offer:
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
 
+			if (!(an & DS_SET_AN_OVERLAP))
+				break;
 			if (need[j] & NEED_NEW)
 				ds_bk_add(s->overlap, q->src, t->src_hash, (unsigned)t->sensor);
 			if (need[j] & NEED_WATCH)
@@ -1223,6 +1264,19 @@ offer:
 			ds_fp_add(s->fp, &fk, t->fp_hash, q->src, (unsigned)t->sensor, q->dport, q->dst, ts);
 		}
 	}
+}
+
+void
+ds_set_burst(struct ds_set *s, const struct ds_lpm *lpm, const struct ds_pkt *pkts,
+	     unsigned n, uint64_t ts)
+{
+	/* one copy of the burst path per case: with every analysis on (the
+	 * product) it is compiled with the mask a constant, as if there were
+	 * no mask */
+	if (__builtin_expect(s->analyses == DS_SET_AN_ALL, 1))
+		burst(s, lpm, pkts, n, ts, DS_SET_AN_ALL);
+	else
+		burst(s, lpm, pkts, n, ts, s->analyses);
 }
 
 static int

@@ -117,6 +117,7 @@ struct ds_set {
 	uint32_t srcc_win_hits, srcc_win_scans;	/* current measurement */
 	uint32_t srcc_win_evict;	/* its misses that pushed an entry out */
 	uint32_t srcc_direct;		/* scans left to count without it */
+	unsigned analyses;		/* DS_SET_AN_* the burst updates */
 
 	/* Watched ports in this set: slot i watches watch_port[i]. */
 	unsigned n_watch;
@@ -128,12 +129,34 @@ struct ds_set {
 	uint8_t excluded[65536];	/* port -> 1 if excluded */
 };
 
+/* The analyses a set's burst path updates; all, unless ds_set_analyses()
+ * switches some off.  That is for measurement: dpbench times this very
+ * path with each analysis on alone and cumulatively.  An analysis switched
+ * off leaves its sketches empty (and a report of the set shows them so);
+ * the exact counters (classes, sensors, hygiene, tool and watched-port
+ * packets), the source cache and backscatter are always kept. */
+enum ds_set_analysis {
+	DS_SET_AN_PORTS = 1 << 0,	/* count-min over destination ports */
+	DS_SET_AN_SOURCES = 1 << 1,	/* source HLLs, all ports and without
+					 * the excluded ones */
+	DS_SET_AN_OVERLAP = 1 << 2,	/* bottom-K samples, all and watched */
+	DS_SET_AN_TOOLS = 1 << 3,	/* tool and watched-port source HLLs */
+	DS_SET_AN_TOPSRC = 1 << 4,	/* top-sources table */
+	DS_SET_AN_FP = 1 << 5,		/* fingerprint table */
+	DS_SET_AN_ALL = (1 << 6) - 1
+};
+
 /* Allocate a set for conf (which must outlive it).  NULL + errno. */
 struct ds_set *ds_set_create(const struct ds_conf *conf);
 void ds_set_free(struct ds_set *s);
 
-/* Zero every counter and sketch; keeps the watched-port table. */
+/* Zero every counter and sketch; keeps the watched-port table and the
+ * analyses. */
 void ds_set_clear(struct ds_set *s);
+
+/* Update only the analyses in mask (DS_SET_AN_*) from now on; call on a
+ * new or cleared set.  -EINVAL for bits beyond DS_SET_AN_ALL. */
+int ds_set_analyses(struct ds_set *s, unsigned mask);
 
 /* Watch port (slot appended) from now on; surge marks its origin.
  * 0, -EEXIST (already watched) or -ENOSPC. */
