@@ -128,7 +128,7 @@ for f in glob.glob(d + "/cg.*.*"):
     name = total = None
     for line in open(f):
         if line.startswith("desc: Trigger: Client Request: "):
-            name = line.split(": ", 2)[2].strip()
+            name = line[len("desc: Trigger: Client Request: "):].strip()
         elif line.startswith("totals: "):
             total = int(line.split()[1])
     if name and total is not None:
