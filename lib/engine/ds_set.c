@@ -1225,12 +1225,10 @@ offer:
 		}
 		for (j = 0; j < nf; j++)
 			s->touch += ds_fp_touch(s->fp_slots, st[fp[j]].fp_hash);
-		for (j = 0; j < nw; j++) {
+		for (j = 0; j < nw && (an & DS_SET_AN_OVERLAP); j++) {
 			const struct ds_pkt *q = &p[work[j]];
 			const struct stage *t = &st[work[j]];
 
-			if (!(an & DS_SET_AN_OVERLAP))
-				break;
 			if (need[j] & NEED_NEW)
 				ds_bk_add(s->overlap, q->src, t->src_hash, (unsigned)t->sensor);
 			if (need[j] & NEED_WATCH)
