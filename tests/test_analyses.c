@@ -49,24 +49,6 @@ put(struct feeder *f, struct ds_pkt p)
 		feed_flush(f);
 }
 
-static struct ds_pkt
-syn(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq, uint16_t ipid,
-    uint16_t win)
-{
-	struct ds_pkt p = { 0 };
-
-	p.cls = DS_CLASS_SCAN;
-	p.src = src;
-	p.dst = dst;
-	p.sport = sport;
-	p.dport = dport;
-	p.seq = seq;
-	p.ipid = ipid;
-	p.win = win;
-	p.tcp_flags = 0x02;
-	return p;
-}
-
 static uint32_t
 rnd(uint64_t *x)
 {
@@ -94,7 +76,7 @@ traffic(struct ds_set *s, const struct ds_lpm *l, int churn)
 
 	if (churn)
 		for (i = 0; i < CHURN; i++)
-			put(&f, syn(0x6e000001u + i * 4, dest(0, i), (uint16_t)(20000 + i), 23,
+			put(&f, ds_fixture_syn(0x6e000001u + i * 4, dest(0, i), (uint16_t)(20000 + i), 23,
 				    0x9e3779b9u * i, (uint16_t)i, 1024));
 	for (i = 0; i < 20000; i++) {
 		uint32_t r = rnd(&x), src = 0x5b000001u + (r % 600) * 4;
@@ -118,14 +100,16 @@ traffic(struct ds_set *s, const struct ds_lpm *l, int churn)
 			sport = 6000, seq = 1098121216u, ipid = 256;
 			break;
 		}
-		put(&f, syn(src, dst, sport, port, seq, ipid, 1024));
+		put(&f, ds_fixture_syn(src, dst, sport, port, seq, ipid, 1024));
 		if (i % 97 == 0)	/* a one-packet source */
-			put(&f, syn(0x30000001u + i * 4, dst, sport, port, seq, ipid, 65535));
-		if (i % 211 == 0)	/* a bogon and a src == dst */
-			put(&f, syn(0xc6336401u + i % 200, dst, sport, port, seq, ipid, 1024)),
-			put(&f, syn(dst, dst, sport, port, seq, ipid, 1024));
+			put(&f, ds_fixture_syn(0x30000001u + i * 4, dst, sport, port, seq, ipid, 65535));
+		if (i % 211 == 0) {	/* a bogon and a src == dst */
+			put(&f, ds_fixture_syn(0xc6336401u + i % 200, dst, sport, port, seq, ipid, 1024));
+			put(&f, ds_fixture_syn(dst, dst, sport, port, seq, ipid, 1024));
+		}
 		if (i % 53 == 0) {	/* backscatter */
-			struct ds_pkt b = syn(0x2d000001u + (i % 300) * 4, dst, 80, 40000, seq, ipid, 0);
+			struct ds_pkt b = ds_fixture_syn(0x2d000001u + (i % 300) * 4, dst, 80, 40000,
+							 seq, ipid, 0);
 
 			b.cls = DS_CLASS_BACKSCATTER;
 			b.tcp_flags = 0x12;
@@ -134,7 +118,7 @@ traffic(struct ds_set *s, const struct ds_lpm *l, int churn)
 	}
 	for (j = 0; j < 3; j++)	/* the family again, every source */
 		for (i = 0; i < 40; i++)
-			put(&f, syn(0x7a000001u + i * 4, dest(j & 1, i * 31 + j), 6000, 23,
+			put(&f, ds_fixture_syn(0x7a000001u + i * 4, dest(j & 1, i * 31 + j), 6000, 23,
 				    1098121216u, 256, 1024));
 	feed_flush(&f);
 	ds_set_flush(s);

@@ -41,18 +41,7 @@ make_conf(void)
 static struct ds_pkt
 syn(uint32_t src, uint32_t dst, uint16_t sport, uint32_t seq, uint16_t ipid, uint16_t win)
 {
-	struct ds_pkt p = { 0 };
-
-	p.cls = DS_CLASS_SCAN;
-	p.src = src;
-	p.dst = dst;
-	p.sport = sport;
-	p.dport = 23;
-	p.seq = seq;
-	p.ipid = ipid;
-	p.win = win;
-	p.tcp_flags = 0x02;
-	return p;
+	return ds_fixture_syn(src, dst, sport, 23, seq, ipid, win);
 }
 
 /* A clean source address of case source i (never .0 or .255). */

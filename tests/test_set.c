@@ -40,18 +40,7 @@ make_conf(int hygiene_exclude)
 static struct ds_pkt
 syn(uint32_t src, uint32_t dst, uint16_t dport)
 {
-	struct ds_pkt p = { 0 };
-
-	p.cls = DS_CLASS_SCAN;
-	p.src = src;
-	p.dst = dst;
-	p.sport = 40000;
-	p.dport = dport;
-	p.seq = 0x12345678;
-	p.ipid = 777;
-	p.win = 1024;
-	p.tcp_flags = 0x02;
-	return p;
+	return ds_fixture_syn(src, dst, 40000, dport, 0x12345678, 777, 1024);
 }
 
 struct pcase {
