@@ -139,6 +139,9 @@ check_values(void)
 	CHECK(c->srcc_buckets == 131072, "source cache 131072");
 	CHECK(c->cm_depth == DS_CONF_DEF_CM_DEPTH && c->hll_p == DS_CONF_DEF_HLL_P, "defaults");
 	CHECK(c->overlap_k == DS_CONF_DEF_OVERLAP_K && c->hygiene_exclude, "defaults 2");
+	/* the overlap analysis is exact up to at least 65,536 sources by
+	 * default, for all sources and for each watched port alike */
+	CHECK(c->overlap_k >= 65536 && c->watch_k >= 65536, "overlap K defaults >= 65536");
 	ds_conf_free(c);
 	unlink(path);
 }
