@@ -18,29 +18,16 @@
 /* Minimum distinct sources before anything is called local. */
 #define LOCAL_MIN_SOURCES 10
 
-struct local_in {
-	const char *kind;
-	const char *key;
-	unsigned n;			/* sensors */
-	const double *sources;		/* per sensor */
-	const double *only;		/* per sensor: seen only there */
-	double total;			/* distinct sources over all sensors */
-	const double *amount;		/* per sensor: packets (or sources) */
-	const char *rate_of;		/* "packets" or "sources" */
-};
-
 static double
 rate(const struct ds_conf *c, unsigned s, double v)
 {
 	return v / (double)c->sensors[s].addresses;
 }
 
-/* Append a local_attacks entry for in, if one sensor qualifies. */
-static void
-judge_local(json_t *out, const struct ds_report_ctx *x, const struct local_in *in,
-	    json_t *extra)
+void
+ds_report_judge_local(json_t *out, const struct ds_conf *c, const struct ds_report_local *in,
+		      json_t *extra)
 {
-	const struct ds_conf *c = x->conf;
 	unsigned s, o, best = 0;
 	double max_other = 0, r;
 
@@ -93,7 +80,7 @@ country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk 
 	}
 	for (cidx = 1; cidx < w->n_cc; cidx++) {
 		const char *cc = ds_geo_country(x->geo, (uint16_t)cidx);
-		struct local_in in;
+		struct ds_report_local in;
 		json_t *extra;
 
 		if (!w->cc_all[cidx])
@@ -109,9 +96,9 @@ country_locals(json_t *locals, const struct ds_report_ctx *x, const struct walk 
 			snprintf(key, sizeof(key), "%s", cc);
 			extra = json_pack("{s:s}", "country", cc);
 		}
-		in = (struct local_in){ port >= 0 ? "port_country" : "country", key, n, src, only,
+		in = (struct ds_report_local){ port >= 0 ? "port_country" : "country", key, n, src, only,
 			(double)w->cc_all[cidx] * scale, src, "sources" };
-		judge_local(locals, x, &in, extra);
+		ds_report_judge_local(locals, x->conf, &in, extra);
 	}
 	free(src);
 }
@@ -168,9 +155,9 @@ watched_port(struct ds_set *s, const struct ds_report_ctx *x, unsigned slot, jso
 			    ds_report_jtime(s->watch_since[slot]) : json_null());
 	snprintf(key, sizeof(key), "%u", port);
 	{
-		struct local_in in = { "port", key, n, src, only, (double)w->total * scale, pk, "packets" };
+		struct ds_report_local in = { "port", key, n, src, only, (double)w->total * scale, pk, "packets" };
 
-		judge_local(locals, x, &in, json_pack("{s:i}", "port", port));
+		ds_report_judge_local(locals, x->conf, &in, json_pack("{s:i}", "port", port));
 	}
 	country_locals(locals, x, w, port, scale);
 	free(src);
@@ -338,10 +325,10 @@ fp_local(json_t *locals, const struct ds_report_ctx *x, const struct fp_row *r,
 	snprintf(key, sizeof(key), "%u/%u/%u/%u", r->info.key.sport, r->info.key.seq,
 		 r->info.key.ipid, r->info.key.win);
 	{
-		struct local_in in = { in_family ? "family_member" : "fingerprint", key, n,
+		struct ds_report_local in = { in_family ? "family_member" : "fingerprint", key, n,
 				       r->sources, only, r->total, pk, "packets" };
 
-		judge_local(locals, x, &in, json_pack("{s:I, s:I}", "packets",
+		ds_report_judge_local(locals, x->conf, &in, json_pack("{s:I, s:I}", "packets",
 			(json_int_t)r->info.packets, "seq", (json_int_t)r->info.key.seq));
 	}
 	free(only);

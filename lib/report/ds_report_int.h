@@ -69,6 +69,26 @@ json_t *ds_report_countries(const struct walk *w, const struct ds_report_ctx *x,
 			    double scale, unsigned limit);
 int ds_report_in_slash16(const struct ds_conf_sensor *sn, uint32_t src);
 
+/* One candidate of local_attacks (docs/report-format.md): per-sensor
+ * arrays of n entries, owned by the caller. */
+struct ds_report_local {
+	const char *kind;		/* "port", "port_country", "fingerprint", ... */
+	const char *key;
+	unsigned n;			/* sensors */
+	const double *sources;		/* per sensor */
+	const double *only;		/* per sensor: seen only there */
+	double total;			/* distinct sources over all sensors */
+	const double *amount;		/* per sensor: packets (or sources) */
+	const char *rate_of;		/* "packets" or "sources" */
+};
+
+/* The local-attack verdict on in under c's local_share and
+ * local_rate_ratio: appends one entry to array out when a sensor
+ * qualifies, with extra's members (the evidence) merged in.  Takes the
+ * reference to extra (NULL allowed) in every case. */
+void ds_report_judge_local(json_t *out, const struct ds_conf *c, const struct ds_report_local *in,
+			   json_t *extra);
+
 /* Adds watched_ports, fingerprints, families, tools, top_sources,
  * backscatter, local_attacks and surges to report r. */
 void ds_report_analytics(json_t *r, struct ds_set *s, const struct ds_report_ctx *x,
