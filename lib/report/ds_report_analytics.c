@@ -15,35 +15,61 @@
 
 #include "ds_report_int.h"
 
-/* Minimum distinct sources before anything is called local. */
+/* Minimum distinct sources, as reported (rounded), before anything is
+ * called local. */
 #define LOCAL_MIN_SOURCES 10
 
 static double
-rate(const struct ds_conf *c, unsigned s, double v)
+addresses(const struct ds_conf *c, unsigned s)
 {
-	return v / (double)c->sensors[s].addresses;
+	return (double)c->sensors[s].addresses;
 }
 
+/* Per-address rate of v at sensor s; 0 at a sensor with no addresses
+ * (only an archive can describe one: a config sensor has a prefix). */
+static double
+rate(const struct ds_conf *c, unsigned s, double v)
+{
+	return c->sensors[s].addresses ? v / addresses(c, s) : 0;
+}
+
+/*
+ * The rule of docs/report-format.md, its >= read literally: each test is
+ * written !(x >= threshold), which also turns a NaN away.  Rates are
+ * compared as products (a/A > b/B as a*B > b*A) and the ratio is one
+ * quotient of products, so a ratio exactly at local_rate_ratio passes:
+ * rate_here / max_rate_elsewhere, rounded three times, could fall below it
+ * (70 and 7 packets at two 384-address sensors gave 9.999999999999998).
+ */
 void
 ds_report_judge_local(json_t *out, const struct ds_conf *c, const struct ds_report_local *in,
 		      json_t *extra)
 {
-	unsigned s, o, best = 0;
-	double max_other = 0, r;
+	unsigned s, best = 0;
+	int m = -1;		/* other sensor with the highest rate; -1: all 0 */
+	double ratio = 0;
 
-	if (in->total < LOCAL_MIN_SOURCES)
+	if (!(in->total + 0.5 >= LOCAL_MIN_SOURCES))
 		goto done;
 	for (s = 1; s < in->n; s++)
 		if (in->only[s] > in->only[best])
 			best = s;
-	if (in->only[best] / in->total < c->local_share)
+	if (!(in->only[best] / in->total >= c->local_share))
 		goto done;
-	r = rate(c, best, in->amount[best]);
-	for (o = 0; o < in->n; o++)
-		if (o != best && rate(c, o, in->amount[o]) > max_other)
-			max_other = rate(c, o, in->amount[o]);
-	if (max_other > 0 && r < c->local_ratio * max_other)
-		goto done;
+	for (s = 0; s < in->n; s++) {
+		if (s == best || !(rate(c, s, in->amount[s]) > 0))
+			continue;
+		if (m < 0 || in->amount[s] * addresses(c, (unsigned)m) >
+			     in->amount[m] * addresses(c, s))
+			m = (int)s;
+	}
+	if (m >= 0) {
+		if (c->sensors[best].addresses)
+			ratio = in->amount[best] * addresses(c, (unsigned)m) /
+				(in->amount[m] * addresses(c, best));
+		if (!(ratio >= c->local_ratio))
+			goto done;
+	}
 	{
 		json_t *e = json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:s, s:f, s:f, s:o}",
 			"kind", in->kind, "key", in->key, "sensor", c->sensors[best].name,
@@ -51,8 +77,9 @@ ds_report_judge_local(json_t *out, const struct ds_conf *c, const struct ds_repo
 			"sources_only_here", (json_int_t)llround(in->only[best]),
 			"share_only_here", ds_report_share(in->only[best], in->total),
 			"rate_of", in->rate_of,
-			"rate_here", r, "max_rate_elsewhere", max_other,
-			"rate_ratio", max_other > 0 ? json_real(r / max_other) : json_null());
+			"rate_here", rate(c, best, in->amount[best]),
+			"max_rate_elsewhere", m >= 0 ? rate(c, (unsigned)m, in->amount[m]) : 0.0,
+			"rate_ratio", m >= 0 ? json_real(ratio) : json_null());
 
 		if (extra)
 			json_object_update(e, extra);
