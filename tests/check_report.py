@@ -4,10 +4,13 @@
 
   check_report.py totals TRUTH REPORTDIR   sums over every period report
   check_report.py full   TRUTH REPORTDIR   one report covering the capture
+  check_report.py csv    REPORTDIR         every period's CSV tables equal
+                                           its report.json, headers as
+                                           documented in docs/report-format.md
 
 Each check is one row of a table; the script prints every failed row and
 exits 1 if any failed."""
-import glob, json, os, sys
+import csv, glob, json, math, os, sys
 
 HLL_TOL = 0.02
 failures = []
@@ -180,7 +183,170 @@ def full(truth, reps):
     fingerprints(truth, r, locals_)
 
 
-def main(mode, truth, d):
+# ---- CSV tables against the JSON of the same period ----
+
+# Every CSV of a period and its columns, in order (docs/report-format.md).
+CSV_HEADERS = {
+    'fig1_2_4_5_volume_per_address.csv': 'window_start,sensor,addresses,syn_packets,unique_sources,packets_per_address,sources_per_address,syn_packets_excl,unique_sources_excl,packets_per_address_excl,sources_per_address_excl',
+    'table1_top_ports.csv': 'sensor,rank,port,packets,share',
+    'table2_watched_port_countries.csv': 'port,sensor,country,unique_sources,share,same_slash16_sources,same_country_sources',
+    'table2_fig3_watched_port_sensors.csv': 'window_start,port,sensor,packets,unique_sources,same_slash16_sources,same_country_sources,sources_only_here,surge,mode,watched_since',
+    'table3_8_sensors_per_source.csv': 'scope,port,sensors,sources,share',
+    'table4_5_6_fingerprints.csv': 'sport,seq,ipid,window,sensor,packets,unique_sources,dominant_sensor,isn_is_slash16,first_seen,last_seen,isn_as_address,isn_target_slash16_packets,isn_equals_target_slash16',
+    'table6_families.csv': 'sport,ipid,window,family_packets,members_count,seq,isn_as_address,isn_is_slash16,dominant_sensor,dominant_share,member_packets,member_unique_sources,sensor,packets,unique_sources',
+    'table7_fingerprint_ports.csv': 'sport,seq,ipid,window,port,packets,share',
+    'backscatter.csv': 'window_start,sensor,packets,victims',
+    'backscatter_top_ports.csv': 'sensor,rank,port,packets,share',
+    'backscatter_top_victims.csv': 'sensor,victim,packets,country,first_seen,last_seen',
+    'tools.csv': 'tool,sensor,packets,unique_sources',
+    'top_sources.csv': 'sensor,source,packets,country,tools',
+    'local_attacks.csv': 'kind,key,sensor,sources,sources_only_here,share_only_here,rate_of,rate_here,max_rate_elsewhere',
+}
+
+
+def share_c(part, whole):
+    """ds_report_share(): round(part * 10000 / whole) / 100, as C rounds."""
+    if whole <= 0:
+        return '0.00'
+    v = part * 10000.0 / whole
+    return '%.2f' % ((math.floor(v) + (1 if v - math.floor(v) >= 0.5 else 0)) / 100)
+
+
+def tf(v):
+    return 'true' if v else 'false'
+
+
+def opt(v):
+    return '' if v is None else v
+
+
+def csv_expected(r):
+    """Rows each CSV must hold, from report r: lists of tuples in header
+    order.  A str must match exactly, an int as an integer, a float within
+    the CSV's printed precision."""
+    ws = r['window']['start']
+    e = {k: [] for k in CSV_HEADERS}
+    for s in r['sensors']:
+        x = s['excl']
+        e['fig1_2_4_5_volume_per_address.csv'].append((
+            ws, s['name'], s['addresses'], s['syn_packets'], s['unique_sources'],
+            s['packets_per_address'], s['sources_per_address'], x['syn_packets'],
+            x['unique_sources'], x['packets_per_address'], x['sources_per_address']))
+        top = 0
+        for i, p in enumerate(s['top_ports']):
+            e['table1_top_ports.csv'].append((s['name'], i + 1, p['port'], p['packets'], p['share']))
+            top += p['packets']
+        other = max(s['syn_packets'] - top, 0)
+        e['table1_top_ports.csv'].append((s['name'], len(s['top_ports']) + 1, 'other', other,
+                                          share_c(other, s['syn_packets'])))
+    for w in r['watched_ports']:
+        for ps in w['per_sensor']:
+            for c in ps['countries']:
+                e['table2_watched_port_countries.csv'].append((
+                    w['port'], ps['sensor'], c['country'], c['unique_sources'], c['share'],
+                    ps['same_slash16_sources'], ps['same_country_sources']))
+            e['table2_fig3_watched_port_sensors.csv'].append((
+                ws, w['port'], ps['sensor'], ps['packets'], ps['unique_sources'],
+                ps['same_slash16_sources'], ps['same_country_sources'], ps['sources_only_here'],
+                tf(w['surge']), w['mode'], opt(w['watched_since'])))
+    hists = [('all', -1, r['sensor_overlap']['sensors_per_source'])] + \
+        [('port', w['port'], w['sensors_per_source']) for w in r['watched_ports']]
+    for scope, port, h in hists:
+        total = sum(h.values())
+        for k, v in h.items():
+            e['table3_8_sensors_per_source.csv'].append((
+                scope, port, int(k), v, '%.2f' % (100.0 * v / total if total > 0 else 0.0)))
+    for f in r['fingerprints']:
+        key = (f['sport'], f['seq'], f['ipid'], f['window'])
+        for ps in f['per_sensor']:
+            e['table4_5_6_fingerprints.csv'].append(key + (
+                ps['sensor'], ps['packets'], ps['unique_sources'], f['dominant_sensor'],
+                tf(f['isn_is_slash16']), opt(f['first_seen']), opt(f['last_seen']),
+                f['isn_as_address'], f['isn_target_slash16_packets'],
+                tf(f['isn_equals_target_slash16'])))
+        for p in f['top_ports']:
+            e['table7_fingerprint_ports.csv'].append(key + (p['port'], p['packets'], p['share']))
+    for fam in r['families']:
+        for m in fam['members']:
+            head = (fam['sport'], fam['ipid'], fam['window'], fam['packets'], fam['members_count'],
+                    m['seq'], m['isn_as_address'], tf(m['isn_is_slash16']), m['dominant_sensor'],
+                    m['dominant_share'], m['packets'], m['unique_sources'])
+            for ps in m['per_sensor']:
+                e['table6_families.csv'].append(head + (ps['sensor'], ps['packets'], ps['unique_sources']))
+    for b in r['backscatter']['per_sensor']:
+        e['backscatter.csv'].append((ws, b['sensor'], b['packets'], b['victims']))
+        for i, p in enumerate(b['top_ports']):
+            e['backscatter_top_ports.csv'].append((b['sensor'], i + 1, p['port'], p['packets'], p['share']))
+        for v in b['top_victims']:
+            e['backscatter_top_victims.csv'].append((v['sensor'], v['victim'], v['packets'], v['country'],
+                                                     opt(v['first_seen']), opt(v['last_seen'])))
+    for t in r['tools']:
+        for ps in t['per_sensor']:
+            e['tools.csv'].append((t['tool'], ps['sensor'], ps['packets'], ps['unique_sources']))
+    for t in r['top_sources']:
+        e['top_sources.csv'].append((t['sensor'], t['source'], t['packets'], t['country'], '|'.join(t['tools'])))
+    for l in r['local_attacks']:
+        e['local_attacks.csv'].append((l['kind'], l['key'], l['sensor'], l['sources'], l['sources_only_here'],
+                                       l['share_only_here'], l['rate_of'], l['rate_here'], l['max_rate_elsewhere']))
+    return e
+
+
+def csv_value_ok(got, want):
+    if isinstance(want, bool):
+        return got == tf(want)
+    if isinstance(want, int):
+        return got == str(want)
+    if isinstance(want, float):
+        try:
+            return abs(float(got) - want) <= 1e-6 + 1e-9 * abs(want)
+        except ValueError:
+            return False
+    return got == want
+
+
+def csv_period(d, r):
+    want = csv_expected(r)
+    have = sorted(f for f in os.listdir(d) if f.endswith('.csv'))
+    check(have == sorted(CSV_HEADERS), '%s: CSV files %s, expected %s' % (d, have, sorted(CSV_HEADERS)))
+    for name, header in CSV_HEADERS.items():
+        path = os.path.join(d, name)
+        if not os.path.exists(path):
+            continue
+        with open(path, newline='') as f:
+            rows = list(csv.reader(f))
+        if not check(rows and ','.join(rows[0]) == header,
+                     '%s: header %s, documented %s' % (path, rows[:1], header)):
+            continue
+        rows = rows[1:]
+        if not check(len(rows) == len(want[name]), '%s: %d rows, the JSON gives %d' %
+                     (path, len(rows), len(want[name]))):
+            continue
+        for i, (g, w) in enumerate(zip(rows, want[name])):
+            ok = len(g) == len(w) and all(csv_value_ok(a, b) for a, b in zip(g, w))
+            if not check(ok, '%s row %d: %s, the JSON gives %s' % (path, i + 2, g, list(w))):
+                break
+
+
+def csv_all(d):
+    docs = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs',
+                             'report-format.md')).read()
+    for name, header in CSV_HEADERS.items():
+        check('`%s`' % name in docs and '`%s`' % header in docs,
+              '%s (%s) not documented in docs/report-format.md' % (name, header))
+    dirs = sorted(os.path.dirname(f) for f in glob.glob(os.path.join(d, '*', 'report.json')))
+    check(dirs, 'no report in %s' % d)
+    for p in dirs:
+        csv_period(p, json.load(open(os.path.join(p, 'report.json'))))
+    return len(dirs)
+
+
+def main(mode, truth, d=None):
+    if mode == 'csv':
+        n = csv_all(truth)
+        for f in failures[:40]:
+            print('FAIL', f)
+        print('csv: %d periods, %d checks failed' % (n, len(failures)))
+        return 1 if failures else 0
     t = json.load(open(truth))
     reps = reports(d)
     if reps:

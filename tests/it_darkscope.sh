@@ -7,7 +7,8 @@
 #  2. one period over the whole capture, two rx queues and two workers
 #     (the capture split by source like RSS): per-sensor SYN exact, unique
 #     sources within 2 %, top-10 ports in ground-truth order, and every
-#     planted phenomenon (tests/check_report.py).
+#     planted phenomenon (tests/check_report.py);
+#  3. every CSV table of those reports equals its report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -21,6 +22,7 @@ pcap=$(ls "$T"/scen/*.pcap | head -n 1)
 echo "-- daily periods, one worker"
 "$BUILD/darkscope" --pcap "$pcap" -c "$T/ds.conf" -o "$T/daily" -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/daily"
+python3 tests/check_report.py csv "$T/daily"
 
 echo "-- daily periods through DPDK (pcap PMD, one worker lcore)"
 "$BUILD/darkscope" --pcap-pmd "$pcap" -c "$T/ds.conf" -o "$T/daily-pmd" -q
@@ -32,6 +34,7 @@ python3 tests/pcapsplit.py "$pcap" 2 "$T/q"
 "$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one"
+python3 tests/check_report.py csv "$T/one"
 
 echo "-- one period, the same two files read without DPDK (merged by time)"
 "$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one-read" -p $((16283 * 86400)) -q

@@ -283,17 +283,25 @@ same_family(const struct fp_row *a, const struct fp_row *b)
 	       a->info.key.win == b->info.key.win;
 }
 
+/* [ {sensor, packets, unique_sources} ] of a fingerprint, one per sensor. */
+static json_t *
+fp_per_sensor(const struct fp_row *r, const struct ds_conf *c, unsigned n)
+{
+	json_t *per = json_array();
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(per, ds_report_sensor_row(c->sensors[i].name, r->sensor_packets[i],
+								 r->sources[i]));
+	return per;
+}
+
 static json_t *
 fp_json(const struct fp_row *r, const struct ds_conf *c, unsigned n)
 {
-	json_t *per = json_array(), *o = json_object();
+	json_t *per = fp_per_sensor(r, c, n), *o = json_object();
 	uint32_t seq = r->info.key.seq;
-	unsigned i;
 
-	for (i = 0; i < n; i++) {
-		json_array_append_new(per, ds_report_sensor_row(c->sensors[i].name, r->sensor_packets[i],
-								 r->sources[i]));
-	}
 	ds_report_put_int(o, "sport", r->info.key.sport);
 	ds_report_put_int(o, "seq", seq);
 	ds_report_put_int(o, "ipid", r->info.key.ipid);
@@ -315,8 +323,10 @@ fp_json(const struct fp_row *r, const struct ds_conf *c, unsigned n)
 	return o;
 }
 
+/* A family member: its fingerprint's summary and, for Table 6's per-sensor
+ * packets and hosts, its per_sensor rows (the same as the fingerprint's). */
 static json_t *
-member_json(const struct fp_row *m, const struct ds_conf *c)
+member_json(const struct fp_row *m, const struct ds_conf *c, unsigned n)
 {
 	json_t *o = json_object();
 
@@ -328,6 +338,7 @@ member_json(const struct fp_row *m, const struct ds_conf *c)
 								(double)m->info.packets));
 	ds_report_put(o, "isn_is_slash16", json_boolean((m->info.key.seq & 0xffff) == 0));
 	ds_report_put(o, "isn_as_address", ds_report_jaddr(m->info.key.seq));
+	ds_report_put(o, "per_sensor", fp_per_sensor(m, c, n));
 	return o;
 }
 
@@ -401,7 +412,7 @@ fingerprints(json_t *r, struct ds_set *s, const struct ds_report_ctx *x, json_t 
 				continue;
 			done[j] = 1;
 			pk += m->info.packets;
-			json_array_append_new(members, member_json(m, x->conf));
+			json_array_append_new(members, member_json(m, x->conf, n));
 			fp_local(locals, x, m, n, 1);
 		}
 		json_array_append_new(fams, json_pack("{s:i, s:i, s:i, s:I, s:i, s:o}",

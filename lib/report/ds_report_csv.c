@@ -4,7 +4,8 @@
  * figures, derived from the JSON document (so the live path and
  * darkscope-report write identical tables).  RFC 4180: comma separated, a
  * header line, fields without commas or quotes (ours are numbers, names and
- * addresses).
+ * addresses).  A list that is empty in the JSON gives a header-only file.
+ * Columns are only ever added at the end of a row (docs/report-format.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,12 +63,24 @@ real(json_t *o, const char *k)
 	return json_number_value(json_object_get(o, k));
 }
 
+static const char *
+flag(json_t *o, const char *k)
+{
+	return json_is_true(json_object_get(o, k)) ? "true" : "false";
+}
+
+static const char *
+window_start(json_t *r)
+{
+	return str(json_object_get(r, "window"), "start");
+}
+
 static int
 volume(json_t *r, const char *dir)
 {
 	FILE *f = csv_open(dir, "fig1_2_4_5_volume_per_address.csv",
 		"window_start,sensor,addresses,syn_packets,unique_sources,packets_per_address,sources_per_address,syn_packets_excl,unique_sources_excl,packets_per_address_excl,sources_per_address_excl");
-	const char *ws = str(json_object_get(r, "window"), "start");
+	const char *ws = window_start(r);
 	size_t i;
 	json_t *s;
 
@@ -85,6 +98,10 @@ volume(json_t *r, const char *dir)
 	return csv_close(f);
 }
 
+/* Table 1: each sensor's top ports, then its "other" row (the paper's
+ * last row): syn_packets minus the top ports' packets, floored at 0 (the
+ * count-min estimates count high, so this is a lower bound), ranked after
+ * the last top port. */
 static int
 table1(json_t *r, const char *dir)
 {
@@ -94,10 +111,19 @@ table1(json_t *r, const char *dir)
 
 	if (!f)
 		return -errno;
-	json_array_foreach(json_object_get(r, "sensors"), i, s)
-		json_array_foreach(json_object_get(s, "top_ports"), j, p)
+	json_array_foreach(json_object_get(r, "sensors"), i, s) {
+		json_t *top = json_object_get(s, "top_ports");
+		long long syn = num(s, "syn_packets"), sum = 0, other;
+
+		json_array_foreach(top, j, p) {
 			fprintf(f, "%s,%zu,%lld,%lld,%.2f\n", str(s, "name"), j + 1, num(p, "port"),
 				num(p, "packets"), real(p, "share"));
+			sum += num(p, "packets");
+		}
+		other = syn > sum ? syn - sum : 0;
+		fprintf(f, "%s,%zu,other,%lld,%.2f\n", str(s, "name"), json_array_size(top) + 1, other,
+			ds_report_share((double)other, (double)syn));
+	}
 	return csv_close(f);
 }
 
@@ -118,6 +144,29 @@ table2(json_t *r, const char *dir)
 					str(ps, "sensor"), str(c, "country"), num(c, "unique_sources"),
 					real(c, "share"), num(ps, "same_slash16_sources"),
 					num(ps, "same_country_sources"));
+	return csv_close(f);
+}
+
+/* Table 2's per-sensor totals and Fig. 3: one row per watched port and
+ * sensor (table2_watched_port_countries.csv has rows only for countries
+ * seen, so a sensor without sources of a port is missing there). */
+static int
+watched_sensors(json_t *r, const char *dir)
+{
+	FILE *f = csv_open(dir, "table2_fig3_watched_port_sensors.csv",
+		"window_start,port,sensor,packets,unique_sources,same_slash16_sources,same_country_sources,sources_only_here,surge,mode,watched_since");
+	size_t i, j;
+	json_t *w, *ps;
+
+	if (!f)
+		return -errno;
+	json_array_foreach(json_object_get(r, "watched_ports"), i, w)
+		json_array_foreach(json_object_get(w, "per_sensor"), j, ps)
+			fprintf(f, "%s,%lld,%s,%lld,%lld,%lld,%lld,%lld,%s,%s,%s\n", window_start(r),
+				num(w, "port"), str(ps, "sensor"), num(ps, "packets"),
+				num(ps, "unique_sources"), num(ps, "same_slash16_sources"),
+				num(ps, "same_country_sources"), num(ps, "sources_only_here"),
+				flag(w, "surge"), str(w, "mode"), str(w, "watched_since"));
 	return csv_close(f);
 }
 
@@ -154,7 +203,7 @@ static int
 table4_7(json_t *r, const char *dir)
 {
 	FILE *f = csv_open(dir, "table4_5_6_fingerprints.csv",
-			   "sport,seq,ipid,window,sensor,packets,unique_sources,dominant_sensor,isn_is_slash16");
+			   "sport,seq,ipid,window,sensor,packets,unique_sources,dominant_sensor,isn_is_slash16,first_seen,last_seen,isn_as_address,isn_target_slash16_packets,isn_equals_target_slash16");
 	FILE *g = csv_open(dir, "table7_fingerprint_ports.csv", "sport,seq,ipid,window,port,packets,share");
 	size_t i, j;
 	json_t *fp, *x;
@@ -170,10 +219,13 @@ table4_7(json_t *r, const char *dir)
 	}
 	json_array_foreach(json_object_get(r, "fingerprints"), i, fp) {
 		json_array_foreach(json_object_get(fp, "per_sensor"), j, x)
-			fprintf(f, "%lld,%lld,%lld,%lld,%s,%lld,%lld,%s,%s\n", num(fp, "sport"),
-				num(fp, "seq"), num(fp, "ipid"), num(fp, "window"), str(x, "sensor"),
-				num(x, "packets"), num(x, "unique_sources"), str(fp, "dominant_sensor"),
-				json_is_true(json_object_get(fp, "isn_is_slash16")) ? "true" : "false");
+			fprintf(f, "%lld,%lld,%lld,%lld,%s,%lld,%lld,%s,%s,%s,%s,%s,%lld,%s\n",
+				num(fp, "sport"), num(fp, "seq"), num(fp, "ipid"), num(fp, "window"),
+				str(x, "sensor"), num(x, "packets"), num(x, "unique_sources"),
+				str(fp, "dominant_sensor"), flag(fp, "isn_is_slash16"),
+				str(fp, "first_seen"), str(fp, "last_seen"), str(fp, "isn_as_address"),
+				num(fp, "isn_target_slash16_packets"),
+				flag(fp, "isn_equals_target_slash16"));
 		json_array_foreach(json_object_get(fp, "top_ports"), j, x) {
 			json_t *port = json_object_get(x, "port");
 
@@ -189,6 +241,76 @@ table4_7(json_t *r, const char *dir)
 	rc = csv_close(f);
 	ret = csv_close(g);
 	return rc ? rc : ret;
+}
+
+/* Table 6: one row per family member and sensor.  A member without
+ * per_sensor rows (not written by this version) still gets one row, with
+ * the three per-sensor fields empty. */
+static int
+table6(json_t *r, const char *dir)
+{
+	FILE *f = csv_open(dir, "table6_families.csv",
+		"sport,ipid,window,family_packets,members_count,seq,isn_as_address,isn_is_slash16,dominant_sensor,dominant_share,member_packets,member_unique_sources,sensor,packets,unique_sources");
+	size_t i, j, k;
+	json_t *fam, *m, *x;
+
+	if (!f)
+		return -errno;
+	json_array_foreach(json_object_get(r, "families"), i, fam)
+		json_array_foreach(json_object_get(fam, "members"), j, m) {
+			json_t *per = json_object_get(m, "per_sensor");
+			char head[512];
+
+			snprintf(head, sizeof(head), "%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%s,%.2f,%lld,%lld",
+				 num(fam, "sport"), num(fam, "ipid"), num(fam, "window"),
+				 num(fam, "packets"), num(fam, "members_count"), num(m, "seq"),
+				 str(m, "isn_as_address"), flag(m, "isn_is_slash16"),
+				 str(m, "dominant_sensor"), real(m, "dominant_share"), num(m, "packets"),
+				 num(m, "unique_sources"));
+			if (!json_array_size(per))
+				fprintf(f, "%s,,,\n", head);
+			json_array_foreach(per, k, x)
+				fprintf(f, "%s,%s,%lld,%lld\n", head, str(x, "sensor"), num(x, "packets"),
+					num(x, "unique_sources"));
+		}
+	return csv_close(f);
+}
+
+/* backscatter: per sensor totals, source ports and top victims. */
+static int
+backscatter(json_t *r, const char *dir)
+{
+	FILE *b = csv_open(dir, "backscatter.csv", "window_start,sensor,packets,victims");
+	FILE *p = csv_open(dir, "backscatter_top_ports.csv", "sensor,rank,port,packets,share");
+	FILE *v = csv_open(dir, "backscatter_top_victims.csv",
+			   "sensor,victim,packets,country,first_seen,last_seen");
+	size_t i, j;
+	json_t *s, *x;
+	int rc = 0;
+
+	if (!b || !p || !v) {
+		rc = -errno;
+		goto out;
+	}
+	json_array_foreach(json_object_get(json_object_get(r, "backscatter"), "per_sensor"), i, s) {
+		fprintf(b, "%s,%s,%lld,%lld\n", window_start(r), str(s, "sensor"), num(s, "packets"),
+			num(s, "victims"));
+		json_array_foreach(json_object_get(s, "top_ports"), j, x)
+			fprintf(p, "%s,%zu,%lld,%lld,%.2f\n", str(s, "sensor"), j + 1, num(x, "port"),
+				num(x, "packets"), real(x, "share"));
+		json_array_foreach(json_object_get(s, "top_victims"), j, x)
+			fprintf(v, "%s,%s,%lld,%s,%s,%s\n", str(x, "sensor"), str(x, "victim"),
+				num(x, "packets"), str(x, "country"), str(x, "first_seen"),
+				str(x, "last_seen"));
+	}
+out:
+	{
+		int e1 = b ? csv_close(b) : 0, e2 = p ? csv_close(p) : 0, e3 = v ? csv_close(v) : 0;
+
+		if (!rc)
+			rc = e1 ? e1 : e2 ? e2 : e3;
+	}
+	return rc;
 }
 
 static int
@@ -238,7 +360,8 @@ ds_report_write_csv(json_t *r, const char *dir)
 	int rc;
 
 	if ((rc = volume(r, dir)) || (rc = table1(r, dir)) || (rc = table2(r, dir)) ||
-	    (rc = table3(r, dir)) || (rc = table4_7(r, dir)) || (rc = tools_top_local(r, dir)))
+	    (rc = watched_sensors(r, dir)) || (rc = table3(r, dir)) || (rc = table4_7(r, dir)) ||
+	    (rc = table6(r, dir)) || (rc = backscatter(r, dir)) || (rc = tools_top_local(r, dir)))
 		return rc;
 	return 0;
 }
