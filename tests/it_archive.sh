@@ -94,6 +94,38 @@ grep -q '<svg' "$T"/out-day/*/report.html || fail "HTML without charts"
 grep -q 'Fig. 1' "$T"/out-day/*/report.html || fail "HTML without series"
 [ -s "$T/out-day/series_sensors.csv" ] || fail "no series CSV"
 [ "$(grep -c ',A,' "$T/out-day/series_sensors.csv")" -eq 7 ] || fail "expected 7 monthly points for A"
+python3 tests/check_report.py csv "$T/out-day" || fail "the window report's CSV tables differ from its JSON"
+# series_fingerprints.csv: the per-sensor columns equal series.json, add up
+# to the all-sensor packets, name the sensors in order; the Table 4/5 tuple
+# (Fig. 6) is D's in every month it is listed.
+python3 - "$T/out-day" <<'PY' || fail "series_fingerprints.csv per-sensor columns"
+import csv, json, os, sys
+d = sys.argv[1]
+pts = {p["start"]: p for p in json.load(open(os.path.join(d, "series.json")))["points"]}
+rows = list(csv.DictReader(open(os.path.join(d, "series_fingerprints.csv"))))
+head = open(os.path.join(d, "series_fingerprints.csv")).readline().strip()
+assert head == "start,seq,sport,ipid,win,packets,sources,sensor_packets,sensor_sources", head
+assert rows, "no fingerprint rows"
+n = {p["start"]: len(p["fingerprints"]) for p in pts.values()}
+assert len(rows) == sum(n.values()), (len(rows), n)
+d_months = 0
+for r in rows:
+    key = "%s/%s/%s/%s" % (r["seq"], r["sport"], r["ipid"], r["win"])
+    fp = [f for f in pts[r["start"]]["fingerprints"] if f["key"] == key][0]
+    names = [s["name"] for s in pts[r["start"]]["sensors"]]
+    pk = [x.split("=") for x in r["sensor_packets"].split("|")]
+    sr = [x.split("=") for x in r["sensor_sources"].split("|")]
+    assert [a for a, _ in pk] == names == [a for a, _ in sr], (r, names)
+    assert [int(b) for _, b in pk] == [s["packets"] for s in fp["sensors"]], (r, fp)
+    assert [b for _, b in sr] == ["%.0f" % s["sources"] for s in fp["sensors"]], (r, fp)
+    assert sum(int(b) for _, b in pk) == int(r["packets"]) == fp["packets"], r
+    if key == "1098121216/6000/256/16384":
+        per = dict((a, int(b)) for a, b in pk)
+        assert max(per, key=per.get) == "D", r
+        d_months += 1
+assert d_months >= 1, "the Table 4 tuple is in no month"
+print("series_fingerprints.csv: %d rows match series.json; the Table 4 tuple is D's in %d months" % (len(rows), d_months))
+PY
 # window selection: February only
 "$BUILD/darkscope-report" "$T/arc-day" --from 2014-02-01 --to 2014-03-01 --out "$T/out-feb" -q || fail "window"
 python3 - "$T"/out-feb/*/report.json "$T/out-day/series.json" <<'PY' || fail "February window != February series point"

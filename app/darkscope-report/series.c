@@ -2,9 +2,10 @@
  *
  * Series for darkscope-report --series (Fig. 1-6 of the seed paper: per
  * sensor packets and unique sources per address, with and without the
- * excluded ports, per watched port and per fingerprint) and the canonical
- * sketch dump.  Each bucket is summarised from its merged set: unique
- * sources are the HLL estimates of the bucket (never sums over days).
+ * excluded ports, per watched port and per fingerprint, at all sensors and
+ * at each) and the canonical sketch dump.  Each bucket is summarised from
+ * its merged set: unique sources are the HLL estimates of the bucket
+ * (never sums over days).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,17 +88,47 @@ fp_visit(const struct ds_fp_info *in, void *arg)
 {
 	struct fp_arg *a = arg;
 	double src = ds_fp_sources(a->set->fp, in, -1);
+	json_t *per;
+	unsigned i;
 	char key[64];
 
 	if (src < a->set->conf->fp_min_sources)
 		return 0;
 	snprintf(key, sizeof(key), "%u/%u/%u/%u", in->key.seq, in->key.sport,
 		 in->key.ipid, in->key.win);
-	json_array_append_new(a->arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f}",
+	/* per sensor (Fig. 6 is drawn per sensor): the archive keeps each
+	 * tuple's packets and source HLL per sensor */
+	per = json_array();
+	for (i = 0; i < a->set->n_sensors; i++)
+		json_array_append_new(per, json_pack("{s:s, s:I, s:f}",
+			"name", a->set->conf->sensors[i].name,
+			"packets", (json_int_t)in->sensor_packets[i],
+			"sources", in->sensor_packets[i] ? ds_fp_sources(a->set->fp, in, (int)i) : 0.0));
+	json_array_append_new(a->arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
 		"key", key, "seq", (json_int_t)in->key.seq, "sport", (json_int_t)in->key.sport,
 		"ipid", (json_int_t)in->key.ipid, "win", (json_int_t)in->key.win,
-		"packets", (json_int_t)in->packets, "sources", src));
+		"packets", (json_int_t)in->packets, "sources", src, "sensors", per));
 	return 0;
+}
+
+/* A fingerprint point's per-sensor values as name=value|name=value, in
+ * sensor order (configured names never hold '=', '|' or ','; a site name
+ * given for --site-prefix must not either). */
+static void
+fp_sensor_list(FILE *f, json_t *o, const char *what)
+{
+	size_t i;
+	json_t *q;
+
+	json_array_foreach(json_object_get(o, "sensors"), i, q) {
+		json_t *v = json_object_get(q, what);
+
+		fprintf(f, "%s%s=", i ? "|" : "", json_string_value(json_object_get(q, "name")));
+		if (json_is_integer(v))
+			fprintf(f, "%lld", (long long)json_integer_value(v));
+		else
+			fprintf(f, "%.0f", json_real_value(v));
+	}
 }
 
 void
@@ -171,7 +202,7 @@ series_write_csv(struct series *s, const char *dir)
 	}
 	fprintf(fs, "start,sensor,country,packets,sources,packets_per_address,sources_per_address,excl_packets,excl_sources,excl_packets_per_address,excl_sources_per_address\n");
 	fprintf(fp, "start,port,sensor,packets,sources\n");
-	fprintf(ff, "start,seq,sport,ipid,win,packets,sources\n");
+	fprintf(ff, "start,seq,sport,ipid,win,packets,sources,sensor_packets,sensor_sources\n");
 	json_array_foreach(s->points, i, pt) {
 		const char *st = json_string_value(json_object_get(pt, "start"));
 
@@ -197,14 +228,19 @@ series_write_csv(struct series *s, const char *dir)
 					json_integer_value(json_object_get(q, "packets")),
 					json_real_value(json_object_get(q, "sources")));
 		}
-		json_array_foreach(json_object_get(pt, "fingerprints"), j, o)
-			fprintf(ff, "%s,%lld,%lld,%lld,%lld,%lld,%.0f\n", st,
+		json_array_foreach(json_object_get(pt, "fingerprints"), j, o) {
+			fprintf(ff, "%s,%lld,%lld,%lld,%lld,%lld,%.0f,", st,
 				json_integer_value(json_object_get(o, "seq")),
 				json_integer_value(json_object_get(o, "sport")),
 				json_integer_value(json_object_get(o, "ipid")),
 				json_integer_value(json_object_get(o, "win")),
 				json_integer_value(json_object_get(o, "packets")),
 				json_real_value(json_object_get(o, "sources")));
+			fp_sensor_list(ff, o, "packets");
+			fputc(',', ff);
+			fp_sensor_list(ff, o, "sources");
+			fputc('\n', ff);
+		}
 	}
 	snprintf(path, sizeof(path), "%s/series.json", dir);
 	{
