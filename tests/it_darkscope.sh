@@ -16,7 +16,9 @@ T=${DS_TEST_TMP:-$(mktemp -d)}/it_darkscope
 rm -rf "$T"; mkdir -p "$T"
 "$BUILD/darkgen" --scenario paper2014 --out "$T/scen" --scale 0.05 --seed 7 >/dev/null
 perl tools/mkgeo.pl --schema geolite2 --out "$T/geo.mmdb" "$T/scen/sources.tsv"
-sed -e "s|database = .*|database = \"$T/geo.mmdb\";|" config/darkscope.conf > "$T/ds.conf"
+# everything it writes stays under $T (the example config's out/ is make run's)
+sed -e "s|database = .*|database = \"$T/geo.mmdb\";|" -e "s|directory = .*|directory = \"$T/reports\";|" \
+	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf > "$T/ds.conf"
 pcap=$(ls "$T"/scen/*.pcap | head -n 1)
 
 echo "-- daily periods, one worker"
