@@ -7,7 +7,8 @@
 #  2. one period over the whole capture, two rx queues and two workers
 #     (the capture split by source like RSS): per-sensor SYN exact, unique
 #     sources within 2 %, top-10 ports in ground-truth order, and every
-#     planted phenomenon (tests/check_report.py);
+#     planted phenomenon (tests/check_report.py); darkscope-report reads
+#     that period's archive back (a period of 16283 days);
 #  3. every CSV table of those reports equals its report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +34,19 @@ python3 tests/check_report.py totals "$T/scen/truth.json" "$T/daily-pmd"
 echo "-- one period, two queues, two workers (DPDK)"
 python3 tests/pcapsplit.py "$pcap" 2 "$T/q"
 # one period spanning 1970 .. 2014-08-01 (a multiple of a day)
-"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -p $((16283 * 86400)) -q
+"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -a "$T/archive-one" \
+	-p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py csv "$T/one"
 
 echo "-- one period, the same two files read without DPDK (merged by time)"
-"$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one-read" -p $((16283 * 86400)) -q
+"$BUILD/darkscope" --pcap "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one-read" -a "$T/archive-one" \
+	-p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one-read"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one-read"
+
+echo "-- the one-period archive read back by darkscope-report"
+"$BUILD/darkscope-report" "$T/archive-one" --geoip "$T/geo.mmdb" --out "$T/one-archive" -q
+# (no totals: an archive keeps the sketches, not the capture block's rx counts)
+python3 tests/check_report.py full "$T/scen/truth.json" "$T/one-archive"

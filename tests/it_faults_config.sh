@@ -4,7 +4,10 @@
 # Bad configuration: a table of broken files (unknown key, overlapping
 # prefixes, bad prefix, bad period, bad country, bad port, bad clock,
 # syntax error).  darkscope must exit 2 before touching DPDK with
-# "FILE:LINE:" pointing at the bad line, and say what is allowed.
+# "FILE:LINE:" pointing at the bad line, and say what is allowed.  Then a
+# table of -p values: the bad ones (not a number, zero, not aligned to UTC
+# days, longer than DS_CONF_MAX_PERIOD) exit 2 saying what is allowed; the
+# longest one runs, and darkscope-report reads the archive it wrote.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,6 +23,8 @@ cases=(
 "bad_prefix_len|3|prefix|sensors = ( { name = \"A\"; country = \"JP\"; prefixes = [ \"10.0.0.0/33\" ]; } );"
 "bad_prefix_text|3|prefix|sensors = ( { name = \"A\"; country = \"JP\"; prefixes = [ \"ten.0.0.0/8\" ]; } );"
 "bad_period|3|allowed|period = { length = 7; };"
+"period_too_long|3|4294944000|period = { length = 4295030400L; };"
+"period_wrapped|3|suffix L|period = { length = 4294944000; };"
 "bad_clock|3|allowed|period = { clock = \"sundial\"; };"
 "bad_country|3|country|sensors = ( { name = \"A\"; country = \"XYZ\"; prefixes = [ \"10.0.0.0/24\" ]; } );"
 "bad_port|3|allowed|analysis = { watched_ports = [ 70000 ]; };"
@@ -51,4 +56,46 @@ if [ $rc -ne 2 ] || [[ $msg != *"$T/none.conf"* ]]; then
 else
 	echo "ok   missing: $msg"
 fi
+
+# -p: name | value | expected words (empty: must run)
+good="$T/good.conf"
+{
+	echo "output = { directory = \"$T/out\"; archive = \"$T/archive\"; };"
+	echo 'sensors = ( { name = "A"; country = "JP"; prefixes = [ "11.8.16.0/21" ]; } );'
+} >"$good"
+python3 tests/fuzz/frames.py pcap "$T/m.pcap" 1
+pcases=(
+"p_text|abc|not a number"
+"p_empty||not a number"
+"p_zero|0|1..4294944000"
+"p_negative|-86400|1..4294944000"
+"p_not_aligned|7|divisor of 86400"
+"p_not_aligned_days|90000|multiple of 86400"
+"p_too_long|4295030400|49710 days"
+"p_2_32|4294967296|49710 days"
+"p_longest|4294944000|"
+)
+for c in "${pcases[@]}"; do
+	IFS='|' read -r name p words <<<"$c"
+	rm -rf "$T/out" "$T/archive"
+	msg=$("$BUILD/darkscope" --pcap "$T/m.pcap" -c "$good" -p "$p" -q 2>&1 </dev/null)
+	rc=$?
+	if [ -n "$words" ]; then
+		if [ $rc -ne 2 ] || [[ $msg != *"--period $p: "* ]] || [[ $msg != *"$words"* ]]; then
+			echo "FAIL $name: exit $rc, message: $msg (want exit 2, '--period $p:', '$words')"
+			fail=1
+		else
+			echo "ok   $name: $msg"
+		fi
+		continue
+	fi
+	# what darkscope writes, darkscope-report reads
+	rep=$("$BUILD/darkscope-report" "$T/archive" --out "$T/read" -q 2>&1); rrc=$?
+	if [ $rc -ne 0 ] || [ "$(ls "$T/archive" 2>/dev/null | grep -c '\.dsa$')" -ne 1 ] || [ $rrc -ne 0 ]; then
+		echo "FAIL $name: darkscope exit $rc ($msg), archives: $(ls "$T/archive" 2>&1), darkscope-report exit $rrc: $rep"
+		fail=1
+	else
+		echo "ok   $name: one period of $p s, archive $(ls "$T/archive") read back"
+	fi
+done
 exit $fail

@@ -5,6 +5,8 @@
  * and saying what is allowed; each good one must load with the values
  * given (and defaults for the rest).  The shipped example config must load.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,11 @@ static const struct ccase cases[] = {
 	{ "bad name char", "sensors = ( { name = \"A B\"; prefixes = [ \"1.0.0.0/24\" ]; } );\n", 1,
 	  "name", "allowed" },
 	{ "period not aligned", SENSORS "period = { length = 7; };\n", 3, "length", "divisor of 86400" },
+	{ "period 487 days", SENSORS "period = { length = 42076800; };\n", 0, NULL, NULL },
+	{ "period longest", SENSORS "period = { length = 4294944000L; };\n", 0, NULL, NULL },
+	{ "period too long", SENSORS "period = { length = 4295030400L; };\n", 3, "length", "1..4294944000" },
+	{ "period over 2^31 without L", SENSORS "period = { length = 4294944000; };\n", 3, "length", "suffix L" },
+	{ "period zero", SENSORS "period = { length = 0; };\n", 3, "length", "1..4294944000" },
 	{ "period type", SENSORS "period = { length = \"60\"; };\n", 3, "length", "integer" },
 	{ "bad clock", SENSORS "period = { clock = \"tsc\"; };\n", 3, "clock", "\"wall\" or \"packet\"" },
 	{ "bad format", SENSORS "output = { formats = [ \"json\", \"xml\" ]; };\n", 3, "formats", "\"csv\"" },
@@ -192,6 +199,36 @@ check_prefix_parser(void)
 /* Tables of (sensor, source) pairs grow with the sensors by default:
  * top_sources_table 16384 up to 32 sensors, x2 per doubling, x8 from 129;
  * a value in the file is kept. */
+/* ds_conf_check_period(): the rule period.length and darkscope -p share. */
+static void
+check_period_rule(void)
+{
+	static const struct { long long secs; int ok; const char *hint; } t[] = {
+		{ 1, 1, NULL }, { 60, 1, NULL }, { 3600, 1, NULL }, { 86400, 1, NULL },
+		{ 31 * 86400, 1, NULL }, { 16283ll * 86400, 1, NULL },
+		{ DS_CONF_MAX_PERIOD, 1, NULL },
+		{ 0, 0, "out of range" }, { -86400, 0, "out of range" }, { 7, 0, "align" },
+		{ 86401, 0, "align" }, { 90000, 0, "align" },
+		{ DS_CONF_MAX_PERIOD + 86400ll, 0, "49710 days" }, { 1ll << 32, 0, "out of range" },
+		{ 1ll << 40, 0, "out of range" },
+	};
+	char why[200], what[64];
+	unsigned i;
+
+	CHECK(DS_CONF_MAX_PERIOD % 86400 == 0 && DS_CONF_MAX_PERIOD + 86400ull > UINT32_MAX,
+	      "the longest period is the last multiple of a day in 32 bits");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc;
+
+		why[0] = 0;
+		rc = ds_conf_check_period(t[i].secs, why, sizeof(why));
+		snprintf(what, sizeof(what), "period %lld s", t[i].secs);
+		if (!CHECK(t[i].ok ? rc == 0 : rc == -EINVAL, what) ||
+		    !CHECK(t[i].ok || strstr(why, t[i].hint), what))
+			fprintf(stderr, "  %s: rc %d, \"%s\"\n", what, rc, why);
+	}
+}
+
 static void
 check_pair_scale(void)
 {
@@ -246,5 +283,6 @@ main(void)
 	check_example();
 	check_prefix_parser();
 	check_pair_scale();
+	check_period_rule();
 	return ds_test_done("test_config");
 }

@@ -58,7 +58,8 @@ usage(FILE *f)
 "  -o, --out DIR       report directory (overrides output.directory)\n"
 "  -g, --geoip FILE    GeoIP MMDB (overrides geoip.database)\n"
 "  -a, --archive DIR   sketch archive directory (overrides output.archive)\n"
-"  -p, --period SEC    period length (overrides period.length)\n"
+"  -p, --period SEC    period length (overrides period.length, same rule: a\n"
+"                      divisor of 86400 or a multiple of it, <= 49710 days)\n"
 "      --pcap FILE...  offline: read capture files (pcap, pcapng; Ethernet;\n"
 "                      - is standard input) on one thread, frames of all\n"
 "                      files in timestamp order, on the packet clock, and\n"
@@ -80,7 +81,7 @@ struct opts {
 	const char *out;
 	const char *geoip;
 	const char *archive;
-	long period;
+	long long period;
 	int quiet;
 	const char **pcaps;
 	int n_pcaps;
@@ -112,13 +113,22 @@ parse_app_args(int argc, char **argv, struct opts *o)
 		case 'g': o->geoip = optarg; break;
 		case 'a': o->archive = optarg; break;
 		case 'q': o->quiet = 1; break;
-		case 'p':
-			o->period = strtol(optarg, &end, 10);
-			if (*end || o->period < 1) {
-				fprintf(stderr, "darkscope: --period %s: not a positive number of seconds\n", optarg);
+		case 'p': {
+			char why[200];
+
+			errno = 0;
+			o->period = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || errno) {
+				fprintf(stderr, "darkscope: --period %s: not a number of seconds\n", optarg);
+				return -1;
+			}
+			/* the same rule as period.length */
+			if (ds_conf_check_period(o->period, why, sizeof(why))) {
+				fprintf(stderr, "darkscope: --period %s: %s\n", optarg, why);
 				return -1;
 			}
 			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("darkscope %s (DPDK %s)\n", DS_VERSION, rte_version()); exit(0);
 		default: usage(stderr); return -1;

@@ -521,7 +521,9 @@ parse_params(struct rb *r, struct ds_conf *c, char *site, char *err, size_t errl
 	    check_range("fp_hll_p", c->fp_hll_p, DS_HLL_MIN_P, 16, err, errlen) ||
 	    check_range("topsrc_log2", c->topsrc_log2, 3, MAX_TOPK_LOG2, err, errlen) ||
 	    check_range("n_excluded", c->n_excluded, 0, DS_CONF_MAX_EXCLUDED, err, errlen) ||
-	    check_range("period", c->period, 1, 3650u * 86400, err, errlen))
+	    /* any period a darkscope ever wrote: the field is 32 bits, and
+	     * ds_conf_check_period() allows up to DS_CONF_MAX_PERIOD */
+	    check_range("period", c->period, 1, UINT32_MAX, err, errlen))
 		return -EINVAL;
 	if (c->fp_table & (c->fp_table - 1)) {
 		seterr(err, errlen, "parameter fp_table = %u is not a power of two", c->fp_table);

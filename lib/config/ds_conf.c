@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,11 @@ get_uint(struct ctx *x, const config_setting_t *g, const char *key,
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return fail(x, s, key, "must be an integer; allowed: %lld..%lld", lo, hi);
 	v = config_setting_get_int64(s);
+	/* libconfig reads a literal above INT32_MAX without the L suffix
+	 * modulo 2^32: say so when that is the likely cause */
+	if (v < lo && v < 0 && lo >= 0 && hi > INT32_MAX && config_setting_type(s) == CONFIG_TYPE_INT)
+		return fail(x, s, key, "%lld is out of range; allowed: %lld..%lld (write integers above %d with the suffix L, as in %lldL)",
+			    v, lo, hi, INT32_MAX, hi);
 	if (v < lo || v > hi)
 		return fail(x, s, key, "%lld is out of range; allowed: %lld..%lld", v, lo, hi);
 	*out = (uint64_t)v;
@@ -374,21 +380,35 @@ load_capture(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 	return 0;
 }
 
+int
+ds_conf_check_period(long long secs, char *why, size_t len)
+{
+	if (secs < 1 || secs > (long long)DS_CONF_MAX_PERIOD) {
+		snprintf(why, len, "%lld s is out of range; allowed: 1..%u s (%u days, the longest period an archive holds)",
+			 secs, DS_CONF_MAX_PERIOD, DS_CONF_MAX_PERIOD / 86400);
+		return -EINVAL;
+	}
+	if (secs < 86400 ? 86400 % secs : secs % 86400) {
+		snprintf(why, len, "%lld s does not align to UTC days; allowed: a divisor of 86400 (1, 60, 300, 3600, ...) or a multiple of 86400 up to %u",
+			 secs, DS_CONF_MAX_PERIOD);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 load_period(struct ctx *x, struct ds_conf *c, const config_setting_t *g)
 {
 	static const char *const keys[] = { "length", "clock", NULL };
-	char clock[16] = "";
+	char clock[16] = "", why[200];
 	int rc;
 
 	if ((rc = check_keys(x, g, "period", keys)))
 		return rc;
-	if ((rc = get_u32(x, g, "length", 1, 31 * 86400, &c->period)))
+	if ((rc = get_u32(x, g, "length", 1, DS_CONF_MAX_PERIOD, &c->period)))
 		return rc;
-	if (c->period < 86400 ? 86400 % c->period : c->period % 86400)
-		return fail(x, config_setting_get_member(g, "length"), "length",
-			    "%u s does not align to UTC days; allowed: a divisor of 86400 (1, 60, 300, 3600, ...) or a multiple of 86400",
-			    c->period);
+	if (ds_conf_check_period(c->period, why, sizeof(why)))
+		return fail(x, config_setting_get_member(g, "length"), "length", "%s", why);
 	if ((rc = get_string(x, g, "clock", clock, sizeof(clock))))
 		return rc;
 	if (!clock[0] || strcmp(clock, "wall") == 0)

@@ -21,6 +21,12 @@
 #define DS_CONF_NAME_LEN 32
 #define DS_CONF_PATH_LEN 512
 
+/* The longest period: the largest multiple of a day whose seconds fit the
+ * archive's 32-bit period field (lib/archive), 49,710 days (136 years), so
+ * one period can cover a whole capture from the epoch on and its archive
+ * still reads back. */
+#define DS_CONF_MAX_PERIOD (49710u * 86400u)
+
 /* Defaults (named so docs and code agree). */
 #define DS_CONF_DEF_PERIOD 3600
 #define DS_CONF_DEF_CM_WIDTH 4096
@@ -138,6 +144,13 @@ struct ds_conf *ds_conf_load(const char *path, char *err, size_t errlen);
 struct ds_conf *ds_conf_default(void);
 
 void ds_conf_free(struct ds_conf *c);
+
+/* Whether secs is a period length darkscope accepts, from period.length or
+ * -p: 1..DS_CONF_MAX_PERIOD seconds, and a divisor of 86400 or a multiple
+ * of it (periods start at multiples of the length since the epoch, so they
+ * align to UTC days).  0, or -EINVAL with "what is wrong; allowed: ..."
+ * (no file, line or key) in why. */
+int ds_conf_check_period(long long secs, char *why, size_t len);
 
 /* log2 of how many times the tables whose entries are (sensor, source)
  * pairs grow by default for n sensors: 0 up to 32 sensors, one more per
