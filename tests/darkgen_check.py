@@ -199,6 +199,7 @@ def main():
     fp_pk = {f: [0] * nsens for f in fps}
     fp_src = {f: defaultdict(int) for f in fps}
     fp_ports = {f: defaultdict(int) for f in fps}
+    fp_isn16 = {f: 0 for f in fps}
     tools = {k: ([0] * nsens, defaultdict(int)) for k in ("mirai", "zmap", "masscan")}
     last_ts = -1
     bad_csum = 0
@@ -239,6 +240,8 @@ def main():
             fp_pk[f][sn] += 1
             fp_src[f][src] |= bit
             fp_ports[f][dport] += 1
+            if seq & 0xffff == 0 and dst >> 16 == seq >> 16:
+                fp_isn16[f] += 1
         for name, hit in (("mirai", seq == dst), ("zmap", ipid == 54321),
                           ("masscan", ipid == (dst ^ dport ^ seq) & 0xffff)):
             if hit:
@@ -326,6 +329,7 @@ def main():
         ck.eq(n + " per_sensor", [(fp_pk[key][i], uniq(fp_src[key], i)) for i in range(nsens)],
               [(x["packets"], x["unique_sources"]) for x in f["per_sensor"]])
         ck.eq(n + " ports", {str(k): v for k, v in fp_ports[key].items()}, f["ports"])
+        ck.eq(n + " isn_target_slash16_packets", fp_isn16[key], f["isn_target_slash16_packets"])
 
     for x in T["tools"]:
         pk, m = tools[x["tool"]]

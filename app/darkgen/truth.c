@@ -52,6 +52,7 @@ struct watch_t {
 
 struct fp_t {
 	uint64_t pk[DG_MAX_SENSORS];
+	uint64_t isn16_pk;         /* packets whose destination /16 is the ISN */
 	struct u32map src;
 	uint32_t *ports;           /* 65536 */
 };
@@ -232,6 +233,7 @@ add_fp(struct dg_truth *t, const struct dg_event *e, uint8_t bit)
 			continue;
 		t->fp[i].pk[e->sensor]++;
 		t->fp[i].ports[e->dport]++;
+		t->fp[i].isn16_pk += (f->seq & 0xffff) == 0 && (e->dst & 0xffff0000u) == f->seq;
 		t->oom |= u32map_or(&t->fp[i].src, e->src, bit);
 	}
 }
@@ -665,10 +667,11 @@ fp_json(const struct dg_truth *t, int i)
 		json_object_set_new(ports, k, ju(v[j].n));
 	}
 	free(v);
-	return json_pack("{s:i,s:I,s:i,s:i,s:o,s:o,s:o,s:o}", "sport", f->sport, "seq",
+	return json_pack("{s:i,s:I,s:i,s:i,s:o,s:o,s:o,s:o,s:o}", "sport", f->sport, "seq",
 			 (json_int_t)f->seq, "ipid", f->ipid, "window", f->window, "packets",
 			 ju(sum_pk(x->pk, t->s->nsensors)), "unique_sources", ju(x->src.n),
-			 "per_sensor", per_sensor_json(t, x->pk, &x->src), "ports", ports);
+			 "per_sensor", per_sensor_json(t, x->pk, &x->src), "ports", ports,
+			 "isn_target_slash16_packets", ju(x->isn16_pk));
 }
 
 static json_t *
