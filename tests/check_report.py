@@ -7,24 +7,40 @@
   check_report.py csv    REPORTDIR         every period's CSV tables equal
                                            its report.json, headers as
                                            documented in docs/report-format.md
+  check_report.py mutate TRUTH REPORTDIR   negative control: the one report
+      passes `full`, and each row of MUTATIONS (a deliberately wrong value)
+      makes `full` fail with the expected message
 
-Each check is one row of a table; the script prints every failed row and
-exits 1 if any failed."""
-import csv, glob, json, math, os, sys
+Each check is one row of a table; the script prints every failed row, the
+number of checks made and exits 1 if any failed.  Tolerances, all derived
+from what the report states about its sketches (docs/sketches.md):
+  exact counters          equal
+  HLL (hll_precision 16)  HLL_TOL = 2 % (about 5 standard errors of 0.41 %)
+  bottom-K sample         BK_SIGMAS = 4 standard errors, bk_tolerance()
+  count-min top ports     the report's top_ports_error_bound"""
+import copy, csv, glob, json, math, os, sys
 
 HLL_TOL = 0.02
-failures = []
+BK_SIGMAS = 4
 
 
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-    return ok
+class Checks:
+    def __init__(self):
+        self.made = 0
+        self.failed = []
+
+    def __call__(self, ok, what):
+        self.made += 1
+        if not ok:
+            self.failed.append(what)
+        return ok
+
+
+check = Checks()
 
 
 def reports(d):
     files = sorted(glob.glob(os.path.join(d, '*', 'report.json')))
-    check(files, 'no report in %s' % d)
     return [json.load(open(f)) for f in files]
 
 
@@ -36,28 +52,68 @@ def near(got, want, tol=HLL_TOL):
     return abs(got - want) <= max(tol * want, 1)
 
 
-def sampled(got, want, w):
-    """A count estimated from a bottom-K sample with sampling rate q is
-    within 4 standard errors, sqrt(want * (1/q - 1)), of the truth."""
-    if w['mode'] == 'exact':
+def bk_tolerance(want, n, k):
+    """BK_SIGMAS standard errors of a bottom-K estimate of `want` sources
+    (a property of a fraction f = want / n of n distinct sources) from a
+    sample of k: docs/sketches.md gives the relative standard error
+    sqrt((1 - f) / (k f) + 1 / k); the sampling term is multiplied by the
+    finite-population correction (n - k) / n, since the sample holds k of
+    the n sources (it vanishes when the sample holds them all, and for
+    f = 1 only the 1/sqrt(k) error of the scale is left)."""
+    if want <= 0 or n <= k:
+        return 1
+    f = want / n
+    rse = math.sqrt((1 - f) / (k * f) * (n - k) / n + 1 / k)
+    return BK_SIGMAS * want * rse + 1
+
+
+def sampled(got, want, mode, k, n):
+    """A count read off a bottom-K sample of k of n distinct sources: exact
+    while the sample holds every source, else within bk_tolerance()."""
+    if mode == 'exact':
         return got == want
-    q = w['sample_size'] / max(w['sources'], 1)
-    return abs(got - want) <= 4 * (want * (1 / q - 1)) ** 0.5 + 4 * want / w['sample_size'] ** 0.5 + 1
+    return abs(got - want) <= bk_tolerance(want, n, k)
+
+
+def sample_mode(what, s, n, k):
+    """mode, sample_size, sources and scale of a bottom-K sample s (K = k)
+    that was offered n distinct sources (the truth)."""
+    mode = 'exact' if n <= k else 'estimate'
+    check(s['mode'] == mode, '%s mode %s, want %s (%d sources, K = %d)' % (what, s['mode'], mode, n, k))
+    check(s['sample_size'] == min(n, k), '%s sample_size %d, want %d (%d sources, K = %d)' %
+          (what, s['sample_size'], min(n, k), n, k))
+    check(sampled(s['sources'], n, mode, k, n), '%s sources %d, truth %d (tolerance %.0f)' %
+          (what, s['sources'], n, 0 if mode == 'exact' else bk_tolerance(n, n, k)))
+    if 'scale' in s:
+        check(abs(s['scale'] * s['sample_size'] - s['sources']) <= 1,
+              '%s scale %s x sample_size %d != sources %d' % (what, s['scale'], s['sample_size'], s['sources']))
+
+
+def excl_key(r):
+    """truth.json's key of the series without the excluded ports."""
+    ports = r['sensors'][0]['excluded_ports'] if r['sensors'] else []
+    return 'excl_' + '_'.join(str(p) for p in sorted(ports))
 
 
 def totals(truth, reps):
     classes = {}
     syn = {}
+    excl_pk = {}
     rx = 0
-    tools = {}
+    tool = {}
+    key = excl_key(reps[0])
     for r in reps:
         for k, v in r['capture']['classes'].items():
             classes[k] = classes.get(k, 0) + v
         rx += r['capture']['rx_packets']
         for s in r['sensors']:
             syn[s['name']] = syn.get(s['name'], 0) + s['syn_packets']
+            excl_pk[s['name']] = excl_pk.get(s['name'], 0) + s['excl']['syn_packets']
         for t in r['tools']:
-            tools[t['tool']] = tools.get(t['tool'], 0) + t['packets']
+            tool[t['tool']] = tool.get(t['tool'], 0) + t['packets']
+            for p in t['per_sensor']:
+                k = (t['tool'], p['sensor'])
+                tool[k] = tool.get(k, 0) + p['packets']
     check(sum(classes.values()) == truth['packets_total'],
           'packets counted %d != packets fed %d' % (sum(classes.values()), truth['packets_total']))
     check(rx == truth['packets_total'], 'capture.rx_packets total %d != %d' % (rx, truth['packets_total']))
@@ -66,12 +122,23 @@ def totals(truth, reps):
     for s in truth['sensors']:
         check(syn.get(s['name']) == s['syn_packets'],
               'sensor %s SYN %s != %d' % (s['name'], syn.get(s['name']), s['syn_packets']))
+        if check(key in s, 'truth has no %s series for sensor %s' % (key, s['name'])):
+            check(excl_pk.get(s['name']) == s[key]['syn_packets'], 'sensor %s excl.syn_packets %s != %s %d' %
+                  (s['name'], excl_pk.get(s['name']), key, s[key]['syn_packets']))
     for t in truth['tools']:
-        check(tools.get(t['tool']) == t['packets'],
-              'tool %s packets %s != %d' % (t['tool'], tools.get(t['tool']), t['packets']))
+        check(tool.get(t['tool']) == t['packets'],
+              'tool %s packets %s != %d' % (t['tool'], tool.get(t['tool']), t['packets']))
+        for p in t['per_sensor']:
+            k = (t['tool'], p['sensor'])
+            check(tool.get(k) == p['packets'], 'tool %s sensor %s packets %s != %d' %
+                  (t['tool'], p['sensor'], tool.get(k), p['packets']))
 
 
 def top_ports(ts, rs, err):
+    """The truth's top 10 are in the report's list, each count-min count
+    within [truth, truth + err], and in truth order: a report may swap two
+    ports only when their truth counts differ by at most err (then the
+    lower one's estimate can reach the higher one's count)."""
     want = ts['top_ports'][:10]
     got = {p['port']: i for i, p in enumerate(rs['top_ports'])}
     gotp = {p['port']: p['packets'] for p in rs['top_ports']}
@@ -82,15 +149,47 @@ def top_ports(ts, rs, err):
                   'sensor %s port %d: %d packets, truth %d, bound %d' %
                   (ts['name'], a['port'], gotp[a['port']], a['packets'], err))
         for b in want[i + 1:]:
-            if a['share'] - b['share'] > 0.2 and a['port'] in got and b['port'] in got:
-                check(got[a['port']] < got[b['port']], 'sensor %s: port %d should rank above %d' %
-                      (ts['name'], a['port'], b['port']))
+            if a['packets'] - b['packets'] > err and a['port'] in got and b['port'] in got:
+                check(got[a['port']] < got[b['port']],
+                      'sensor %s: port %d should rank above %d (truth %d vs %d packets, bound %d)' %
+                      (ts['name'], a['port'], b['port'], a['packets'], b['packets'], err))
+
+
+def excl(ts, s, key):
+    """The sensor's volume without the excluded ports (Fig. 4, 5)."""
+    if not check(key in ts, 'truth has no %s series for sensor %s' % (key, ts['name'])):
+        return
+    t, g = ts[key], s['excl']
+    check(g['syn_packets'] == t['syn_packets'], 'sensor %s excl.syn_packets %d != %s %d' %
+          (ts['name'], g['syn_packets'], key, t['syn_packets']))
+    check(near(g['unique_sources'], t['unique_sources']), 'sensor %s excl.unique_sources %d vs %s %d' %
+          (ts['name'], g['unique_sources'], key, t['unique_sources']))
+    check(abs(g['packets_per_address'] - t['syn_packets'] / ts['addresses']) <= 1e-6 * max(1, g['packets_per_address']),
+          'sensor %s excl.packets_per_address %s != %d / %d' %
+          (ts['name'], g['packets_per_address'], t['syn_packets'], ts['addresses']))
 
 
 def countries(want, got, what):
     w = {c['country']: c['unique_sources'] for c in want}
     g = {c['country']: c['unique_sources'] for c in got}
     check(w == g, '%s countries differ: truth %s report %s' % (what, sorted(w.items())[:8], sorted(g.items())[:8]))
+
+
+def overlap(truth, r):
+    """The all-source sensors-per-source histogram (Table 3 / 8 over every
+    port) from the overlap sample, exact or within bk_tolerance()."""
+    ov = r['sensor_overlap']
+    want = truth['overlap_all']
+    n = sum(want.values())
+    k = r['sketch']['overlap_k']
+    sample_mode('sensor_overlap', ov, n, k)
+    check(sorted(ov['sensors_per_source']) == sorted(want), 'sensor_overlap keys %s != %s' %
+          (sorted(ov['sensors_per_source']), sorted(want)))
+    for key, v in sorted(want.items()):
+        g = ov['sensors_per_source'].get(key, -1)
+        check(sampled(g, v, ov['mode'], ov['sample_size'], n),
+              'sensor_overlap sensors_per_source[%s] %d, truth %d (%s, tolerance %.0f)' %
+              (key, g, v, ov['mode'], 0 if ov['mode'] == 'exact' else bk_tolerance(v, n, ov['sample_size'])))
 
 
 def watched(truth, r, locals_):
@@ -100,8 +199,10 @@ def watched(truth, r, locals_):
         if not check(p in rw, 'watched port %d missing' % p):
             continue
         w = rw[p]
-        exact = w['mode'] == 'exact'
-        check(sampled(w['sources'], tw['sources'], w), 'port %d sources %d != %d' % (p, w['sources'], tw['sources']))
+        n = tw['sources']
+        sample_mode('port %d' % p, w, n, r['sketch']['overlap_watch_k'])
+        mode, k = w['mode'], w['sample_size']
+        exact = mode == 'exact'
         if p in (10073, 5000):
             check(w['sensors_per_source'] == tw['sensors_per_source'],
                   'port %d sensors per source %s != %s' % (p, w['sensors_per_source'], tw['sensors_per_source']))
@@ -112,9 +213,9 @@ def watched(truth, r, locals_):
                   (p, ts['sensor'], g['packets'], ts['packets']))
             check(near(g['unique_sources'], ts['unique_sources']), 'port %d sensor %s sources %d vs %d' %
                   (p, ts['sensor'], g['unique_sources'], ts['unique_sources']))
-            for k in ('same_slash16_sources', 'same_country_sources'):
-                ok = sampled(g[k], ts[k], w)
-                check(ok, 'port %d sensor %s %s %d != %d' % (p, ts['sensor'], k, g[k], ts[k]))
+            for key in ('same_slash16_sources', 'same_country_sources'):
+                ok = sampled(g[key], ts[key], mode, k, n)
+                check(ok, 'port %d sensor %s %s %d != %d' % (p, ts['sensor'], key, g[key], ts[key]))
             if exact:
                 countries(ts['countries'], g['countries'], 'port %d sensor %s' % (p, ts['sensor']))
     # 10073: sources in sensor A's country hit A only (Table 2 finding)
@@ -132,11 +233,21 @@ def watched(truth, r, locals_):
     check('C' in w445 and w445['C']['packets'] * 100 < w445['A']['packets'], '445/TCP not absent at C')
 
 
+def isn_slash16(seq):
+    """What the planted ISN says: its low 16 bits are zero."""
+    return seq & 0xffff == 0
+
+
 def fingerprints(truth, r, locals_):
     rf = {(f['sport'], f['seq'], f['ipid'], f['window']): f for f in r['fingerprints']}
     fams = [f for f in r['families'] if (f['sport'], f['ipid'], f['window']) == (6000, 256, 16384)]
     check(len(fams) == 1 and fams[0]['members_count'] == len(truth['fingerprints']),
           'family 6000/256/16384 with %d members not found: %s' % (len(truth['fingerprints']), fams))
+    tseq = by(truth['fingerprints'], 'seq')
+    for m in fams[0]['members'] if len(fams) == 1 else []:
+        check(m['seq'] in tseq, 'family member %d was not planted' % m['seq'])
+        check(m['isn_is_slash16'] == isn_slash16(m['seq']), 'family member %d isn_is_slash16 %s, planted ISN %s' %
+              (m['seq'], m['isn_is_slash16'], m['isn_as_address']))
     for tf in truth['fingerprints']:
         k = (tf['sport'], tf['seq'], tf['ipid'], tf['window'])
         if not check(k in rf, 'fingerprint %s missing' % (k,)):
@@ -149,34 +260,48 @@ def fingerprints(truth, r, locals_):
                   (k[1], ts['sensor'], rps[ts['sensor']]['packets'], ts['packets']))
         dom = max(tf['per_sensor'], key=lambda x: x['packets'])['sensor']
         check(f['dominant_sensor'] == dom, 'fingerprint %d dominant %s != %s' % (k[1], f['dominant_sensor'], dom))
-        check(f['isn_is_slash16'], 'fingerprint %d ISN not flagged as a /16' % k[1])
+        check(f['isn_is_slash16'] == isn_slash16(k[1]), 'fingerprint %d isn_is_slash16 %s' % (k[1], f['isn_is_slash16']))
+        t16 = tf['isn_target_slash16_packets']
+        check(f['isn_target_slash16_packets'] == t16, 'fingerprint %d isn_target_slash16_packets %d != %d' %
+              (k[1], f['isn_target_slash16_packets'], t16))
+        check(f['isn_equals_target_slash16'] == (2 * t16 > tf['packets']),
+              'fingerprint %d isn_equals_target_slash16 %s, truth %d of %d packets to the ISN /16' %
+              (k[1], f['isn_equals_target_slash16'], t16, tf['packets']))
         key = '%d/%d/%d/%d' % k
         check(any(l['kind'] == 'family_member' and l['key'] == key and l['sensor'] == dom for l in locals_),
               'family member %s not local to %s' % (key, dom))
+
+
+def tools(truth, r):
+    rt = by(r['tools'], 'tool')
+    for tt in truth['tools']:
+        g = rt[tt['tool']]
+        check(g['packets'] == tt['packets'], 'tool %s packets %d != %d' % (tt['tool'], g['packets'], tt['packets']))
+        check(near(g['unique_sources'], tt['unique_sources']), 'tool %s sources %d vs %d' %
+              (tt['tool'], g['unique_sources'], tt['unique_sources']))
+        gps = by(g['per_sensor'], 'sensor')
+        for tp in tt['per_sensor']:
+            gp = gps.get(tp['sensor'], {'packets': -1})
+            check(gp['packets'] == tp['packets'], 'tool %s sensor %s packets %d != %d' %
+                  (tt['tool'], tp['sensor'], gp['packets'], tp['packets']))
 
 
 def full(truth, reps):
     check(len(reps) == 1, 'expected one report, got %d' % len(reps))
     r = reps[0]
     rs = by(r['sensors'], 'name')
+    key = excl_key(r)
     for ts in truth['sensors']:
         s = rs[ts['name']]
         check(s['syn_packets'] == ts['syn_packets'], 'sensor %s SYN %d != %d' % (ts['name'], s['syn_packets'], ts['syn_packets']))
         check(near(s['unique_sources'], ts['unique_sources']), 'sensor %s unique sources %d vs %d' %
               (ts['name'], s['unique_sources'], ts['unique_sources']))
+        excl(ts, s, key)
         top_ports(ts, s, s['top_ports_error_bound'])
         if r['sensor_overlap']['mode'] == 'exact':
             countries(ts['countries'], s['countries'], 'sensor %s' % ts['name'])
-    ov = r['sensor_overlap']
-    if ov['mode'] == 'exact':
-        check(ov['sensors_per_source'] == truth['overlap_all'],
-              'overlap %s != %s' % (ov['sensors_per_source'], truth['overlap_all']))
-    rt = by(r['tools'], 'tool')
-    for tt in truth['tools']:
-        g = rt[tt['tool']]
-        check(g['packets'] == tt['packets'], 'tool %s packets' % tt['tool'])
-        check(near(g['unique_sources'], tt['unique_sources']), 'tool %s sources %d vs %d' %
-              (tt['tool'], g['unique_sources'], tt['unique_sources']))
+    overlap(truth, r)
+    tools(truth, r)
     check(r['backscatter']['packets'] == truth['classes']['backscatter'], 'backscatter packets')
     locals_ = r['local_attacks']
     watched(truth, r, locals_)
@@ -340,21 +465,129 @@ def csv_all(d):
     return len(dirs)
 
 
+def run(fn, truth, reps):
+    global check
+    check = Checks()
+    fn(truth, reps)
+    return check
+
+
+# ---- negative control: one wrong value per row, `full` must say so ----
+
+def _sensor(r, name):
+    return by(r['sensors'], 'name')[name]
+
+
+def _fp(r, truth, pred):
+    """The report's fingerprint whose truth entry satisfies pred."""
+    seq = [t['seq'] for t in truth['fingerprints'] if pred(t)][0]
+    return [f for f in r['fingerprints'] if f['seq'] == seq][0]
+
+
+def _swap_ports(r, truth, apart):
+    """Swap two neighbours of a sensor's top ports whose truth counts differ
+    by more than the bound (apart) or by at most it (not apart)."""
+    for ts in truth['sensors']:
+        s = _sensor(r, ts['name'])
+        tp = {p['port']: p['packets'] for p in ts['top_ports']}
+        err = s['top_ports_error_bound']
+        lst = s['top_ports']
+        for i in range(min(len(lst), 10) - 1):
+            a, b = lst[i]['port'], lst[i + 1]['port']
+            if a in tp and b in tp and (tp[a] - tp[b] > err) == apart:
+                lst[i], lst[i + 1] = lst[i + 1], lst[i]
+                return 'sensor %s ports %d/%d (truth %d/%d, bound %d)' % (ts['name'], a, b, tp[a], tp[b], err)
+    return None
+
+
+def _overlap_off(r, truth):
+    ov = r['sensor_overlap']
+    n = sum(truth['overlap_all'].values())
+    v = truth['overlap_all']['2']
+    tol = 0 if ov['mode'] == 'exact' else bk_tolerance(v, n, ov['sample_size'])
+    ov['sensors_per_source']['2'] = v + int(tol) + 2
+    return 'sensors_per_source[2] = %d (truth %d, tolerance %.0f)' % (v + int(tol) + 2, v, tol)
+
+
+def _set(obj, key, val):
+    obj[key] = val
+    return '%s = %r' % (key, val)
+
+
+def _add(obj, key, d):
+    obj[key] += d
+    return '%s %+d' % (key, d)
+
+
+# name, mutation (report, truth) -> description (None: not applicable to
+# this capture), what the failure must say (None: must still pass)
+MUTATIONS = [
+    ('overlap histogram off', _overlap_off, 'sensor_overlap sensors_per_source[2]'),
+    ('overlap mode', lambda r, t: _set(r['sensor_overlap'], 'mode',
+                                       'exact' if r['sensor_overlap']['mode'] == 'estimate' else 'estimate'),
+     'sensor_overlap mode'),
+    ('overlap sample size', lambda r, t: _add(r['sensor_overlap'], 'sample_size', -1), 'sensor_overlap sample_size'),
+    ('watched sample size', lambda r, t: _add(r['watched_ports'][0], 'sample_size', 1), 'sample_size'),
+    ('excl packets', lambda r, t: _add(_sensor(r, 'B')['excl'], 'syn_packets', 1), 'sensor B excl.syn_packets'),
+    ('excl sources', lambda r, t: _set(_sensor(r, 'C')['excl'], 'unique_sources',
+                                       int(_sensor(r, 'C')['excl']['unique_sources'] * 1.05) + 2),
+     'sensor C excl.unique_sources'),
+    ('tool per sensor', lambda r, t: _add(by(by(r['tools'], 'tool')['zmap']['per_sensor'], 'sensor')['C'], 'packets', 1),
+     'tool zmap sensor C packets'),
+    ('ISN /16 not target', lambda r, t: _set(_fp(r, t, lambda f: 2 * f['isn_target_slash16_packets'] <= f['packets']),
+                                             'isn_equals_target_slash16', True), 'isn_equals_target_slash16'),
+    ('ISN /16 target', lambda r, t: _set(_fp(r, t, lambda f: 2 * f['isn_target_slash16_packets'] > f['packets']),
+                                         'isn_equals_target_slash16', False), 'isn_equals_target_slash16'),
+    ('ISN /16 packets', lambda r, t: _add(_fp(r, t, lambda f: f['isn_target_slash16_packets'] > 0),
+                                          'isn_target_slash16_packets', -1), 'isn_target_slash16_packets'),
+    ('family member ISN', lambda r, t: _set(r['families'][0]['members'][0], 'isn_is_slash16', False),
+     'isn_is_slash16'),
+    ('top ports swapped beyond the bound', lambda r, t: _swap_ports(r, t, True), 'should rank above'),
+    ('top ports swapped within the bound', lambda r, t: _swap_ports(r, t, False), None),
+]
+
+
+def mutate(truth, reps):
+    base = run(full, truth, reps)
+    bad = 0
+    if base.failed:
+        print('mutate: the unmutated report fails %d of %d checks' % (len(base.failed), base.made))
+        return 1
+    for name, fn, want in MUTATIONS:
+        r = copy.deepcopy(reps[0])
+        what = fn(r, truth)
+        if what is None:
+            print('n/a  %-36s no such value in this capture' % name)
+            continue
+        got = run(full, truth, [r]).failed
+        ok = not got if want is None else any(want in f for f in got)
+        bad += not ok
+        shown = [f for f in got if want and want in f][:1] or got[:1]
+        said = '; '.join(shown) + (' (+%d more)' % (len(got) - 1) if len(got) > 1 else '')
+        print('%s %-36s %s: %s' % ('ok  ' if ok else 'FAIL', name, what, said or 'passes'))
+    print('mutate: %d mutations, %d not caught as expected' % (len(MUTATIONS), bad))
+    return 1 if bad else 0
+
+
 def main(mode, truth, d=None):
     if mode == 'csv':
         n = csv_all(truth)
-        for f in failures[:40]:
+        for f in check.failed[:40]:
             print('FAIL', f)
-        print('csv: %d periods, %d checks failed' % (n, len(failures)))
-        return 1 if failures else 0
+        print('csv: %d periods, %d checks made, %d failed' % (n, check.made, len(check.failed)))
+        return 1 if check.failed else 0
     t = json.load(open(truth))
     reps = reports(d)
-    if reps:
-        (totals if mode == 'totals' else full)(t, reps)
-    for f in failures:
+    if not reps:
+        print('FAIL no report in %s' % d)
+        return 1
+    if mode == 'mutate':
+        return mutate(t, reps)
+    run(totals if mode == 'totals' else full, t, reps)
+    for f in check.failed:
         print('FAIL', f)
-    print('%s: %d checks failed' % (mode, len(failures)))
-    return 1 if failures else 0
+    print('%s: %d checks made, %d failed' % (mode, check.made, len(check.failed)))
+    return 1 if check.failed else 0
 
 
 if __name__ == '__main__':

@@ -7,8 +7,10 @@
 #  2. one period over the whole capture, two rx queues and two workers
 #     (the capture split by source like RSS): per-sensor SYN exact, unique
 #     sources within 2 %, top-10 ports in ground-truth order, and every
-#     planted phenomenon (tests/check_report.py); darkscope-report reads
-#     that period's archive back (a period of 16283 days);
+#     planted phenomenon (tests/check_report.py); the checker's negative
+#     control (check_report.py mutate: each deliberately wrong value is
+#     caught); darkscope-report reads that period's archive (16283 days)
+#     back;
 #  3. every CSV table of those reports equals its report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,7 @@ python3 tests/pcapsplit.py "$pcap" 2 "$T/q"
 	-p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one"
+python3 tests/check_report.py mutate "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py csv "$T/one"
 
 echo "-- one period, the same two files read without DPDK (merged by time)"
