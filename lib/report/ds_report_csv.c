@@ -43,6 +43,22 @@ csv_close(FILE *f)
 	return bad ? -(err ? err : EIO) : 0;
 }
 
+/* Close each of the n files of f that opened: rc, or else the first
+ * failure of csv_close(). */
+static int
+csv_close_all(FILE *const *f, unsigned n, int rc)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		int e = f[i] ? csv_close(f[i]) : 0;
+
+		if (!rc)
+			rc = e;
+	}
+	return rc;
+}
+
 static const char *
 str(json_t *o, const char *k)
 {
@@ -305,12 +321,10 @@ backscatter(json_t *r, const char *dir)
 	}
 out:
 	{
-		int e1 = b ? csv_close(b) : 0, e2 = p ? csv_close(p) : 0, e3 = v ? csv_close(v) : 0;
+		FILE *const all[] = { b, p, v };
 
-		if (!rc)
-			rc = e1 ? e1 : e2 ? e2 : e3;
+		return csv_close_all(all, 3, rc);
 	}
-	return rc;
 }
 
 static int
@@ -346,12 +360,10 @@ tools_top_local(json_t *r, const char *dir)
 			real(x, "max_rate_elsewhere"));
 out:
 	{
-		int a = t ? csv_close(t) : 0, b = s ? csv_close(s) : 0, c = l ? csv_close(l) : 0;
+		FILE *const all[] = { t, s, l };
 
-		if (!rc)
-			rc = a ? a : b ? b : c;
+		return csv_close_all(all, 3, rc);
 	}
-	return rc;
 }
 
 int
