@@ -5,7 +5,8 @@
  * (written, only read, never touched; ranges that start and end inside a
  * page; blocks below the size where it asks the pagemap), and with
  * prefaulting off leaves never-touched pages untouched (still absent from
- * /proc/self/pagemap afterwards).
+ * /proc/self/pagemap afterwards); ds_mem_table_lazy() blocks read as zero
+ * and have no page present until touched, with prefaulting on or off.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -104,6 +105,34 @@ main(void)
 			bad += inside ? b[j] != 0 : b[j] != (written ? 0x5a : 0);
 		}
 		CHECK(bad == 0, c->name);
+		free(m);
+	}
+	/* ds_mem_table_lazy(): never prefaulted, whatever the setting; the
+	 * same block from ds_mem_table() with prefaulting on is all present
+	 * (the check can tell them apart) */
+	for (k = 0; k < 3; k++) {
+		const int lazy = k < 2;
+		size_t present = 0, unknown = 0, sum = 0, j;
+		uint8_t *m, *b;
+
+		ds_mem_set_prefault(k != 0);
+		m = lazy ? ds_mem_table_lazy(len + pg) : ds_mem_table(len + pg);
+		if (!CHECK(m != NULL, "lazy table"))
+			continue;
+		b = (uint8_t *)(((uintptr_t)m + pg - 1) & ~(uintptr_t)(pg - 1));
+		for (i = 0; i < PAGES - 1; i++) {
+			int v = page_mapped(b + (size_t)i * pg);
+
+			present += v == 1;
+			unknown += v < 0;
+		}
+		if (!unknown)
+			CHECK(lazy ? present == 0 : present == PAGES - 1,
+			      lazy ? "a lazy table's pages are absent until touched" :
+				     "a prefaulted table's pages are present");
+		for (j = 0; j < len; j++)
+			sum += b[j];
+		CHECK(sum == 0, "a lazy table reads as zero");
 		free(m);
 	}
 	ds_mem_set_prefault(1);

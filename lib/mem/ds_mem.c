@@ -45,8 +45,8 @@ zero_lazily(uint8_t *p, size_t bytes)
 	memset(b, 0, (size_t)(p + bytes - b));
 }
 
-void *
-ds_mem_table(size_t bytes)
+static void *
+table(size_t bytes, int lazy)
 {
 	size_t align = bytes >= HUGE_2M ? HUGE_2M : 64;
 	void *p = NULL;
@@ -64,11 +64,23 @@ ds_mem_table(size_t bytes)
 	if (align == HUGE_2M)
 		madvise(p, bytes, MADV_HUGEPAGE);	/* a hint: failure is harmless */
 #endif
-	if (prefault)
-		memset(p, 0, bytes);
-	else
+	if (lazy)
 		zero_lazily(p, bytes);
+	else
+		memset(p, 0, bytes);
 	return p;
+}
+
+void *
+ds_mem_table(size_t bytes)
+{
+	return table(bytes, !prefault);
+}
+
+void *
+ds_mem_table_lazy(size_t bytes)
+{
+	return table(bytes, 1);
 }
 
 /* /proc/self/pagemap: one 64-bit entry per virtual page. */

@@ -24,6 +24,14 @@
 /* Zeroed block of bytes (>= 1), as described above.  NULL + errno. */
 void *ds_mem_table(size_t bytes);
 
+/* The same, but never prefaulted: for tables that fill as a run goes on
+ * and are touched once per new key, not per packet (the bottom-K samples:
+ * a watched port with a few hundred sources uses a few of its sample's
+ * pages).  A worker then takes a page fault (a 4 KiB or, for blocks of 2
+ * MiB or more, a 2 MiB zeroing) the first time an entry lands on a page,
+ * and only the pages used are resident. */
+void *ds_mem_table_lazy(size_t bytes);
+
 /* Process-wide: 1 (default) = write every page at allocation, 0 = let
  * the kernel zero pages on first touch.  Set once, before allocating. */
 void ds_mem_set_prefault(int on);

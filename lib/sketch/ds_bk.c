@@ -119,7 +119,7 @@ ds_bk_alloc(size_t bytes, uint64_t *total)
 	void *p;
 
 	bytes = (bytes + 63) & ~(size_t)63;
-	p = ds_mem_table(bytes ? bytes : 64);
+	p = ds_mem_table_lazy(bytes ? bytes : 64);	/* pages fill with the sample */
 	if (p != NULL)
 		*total += bytes;
 	return p;
