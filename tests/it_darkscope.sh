@@ -36,7 +36,7 @@ python3 tests/check_report.py totals "$T/scen/truth.json" "$T/daily-pmd"
 echo "-- one period, two queues, two workers (DPDK)"
 python3 tests/pcapsplit.py "$pcap" 2 "$T/q"
 # one period spanning 1970 .. 2014-08-01 (a multiple of a day)
-"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -a "$T/archive-one" \
+"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$T/one" -a "$T/archive-one-pmd" \
 	-p $((16283 * 86400)) -q
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one"
@@ -49,7 +49,9 @@ echo "-- one period, the same two files read without DPDK (merged by time)"
 python3 tests/check_report.py totals "$T/scen/truth.json" "$T/one-read"
 python3 tests/check_report.py full "$T/scen/truth.json" "$T/one-read"
 
-echo "-- the one-period archive read back by darkscope-report"
-"$BUILD/darkscope-report" "$T/archive-one" --geoip "$T/geo.mmdb" --out "$T/one-archive" -q
+echo "-- the one-period archives (DPDK and file reader) read back by darkscope-report"
 # (no totals: an archive keeps the sketches, not the capture block's rx counts)
-python3 tests/check_report.py full "$T/scen/truth.json" "$T/one-archive"
+for a in one-pmd one; do
+	"$BUILD/darkscope-report" "$T/archive-$a" --geoip "$T/geo.mmdb" --out "$T/$a-archive" -q
+	python3 tests/check_report.py full "$T/scen/truth.json" "$T/$a-archive"
+done

@@ -126,6 +126,7 @@ main(void)
 			present += v == 1;
 			unknown += v < 0;
 		}
+		CHECK(unknown == 0, "/proc/self/pagemap readable");
 		if (!unknown)
 			CHECK(lazy ? present == 0 : present == PAGES - 1,
 			      lazy ? "a lazy table's pages are absent until touched" :
