@@ -14,14 +14,13 @@
 #  3. every CSV table of those reports equals its report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_darkscope
 rm -rf "$T"; mkdir -p "$T"
 "$BUILD/darkgen" --scenario paper2014 --out "$T/scen" --scale 0.05 --seed 7 >/dev/null
 perl tools/mkgeo.pl --schema geolite2 --out "$T/geo.mmdb" "$T/scen/sources.tsv"
-# everything it writes stays under $T (the example config's out/ is make run's)
-sed -e "s|database = .*|database = \"$T/geo.mmdb\";|" -e "s|directory = .*|directory = \"$T/reports\";|" \
-	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf > "$T/ds.conf"
+test_conf "$T" -e "s|database = .*|database = \"$T/geo.mmdb\";|" > "$T/ds.conf"
 pcap=$(ls "$T"/scen/*.pcap | head -n 1)
 
 echo "-- daily periods, one worker"

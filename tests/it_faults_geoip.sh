@@ -10,6 +10,7 @@
 #   SIGTERM exits 0.  Then a good database again: reload succeeds.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_faults_geoip
 rm -rf "$T"; mkdir -p "$T"
@@ -17,8 +18,7 @@ fail=0
 printf '11.8.16.0/21\tJP\n45.33.0.0/16\tUS\n' >"$T/blocks.tsv"
 perl tools/mkgeo.pl --schema geolite2 --out "$T/good.mmdb" "$T/blocks.tsv" || exit 1
 python3 tests/fuzz/frames.py pcap "$T/m.pcap" 20
-sed -e "s|^  database = .*|  database = \"$T/geo.mmdb\";|" -e "s|directory = .*|directory = \"$T/reports\";|" \
-	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf >"$T/packet.conf"
+test_conf "$T" -e "s|^  database = .*|  database = \"$T/geo.mmdb\";|" >"$T/packet.conf"
 sed -e 's|clock = "packet"|clock = "wall"|' "$T/packet.conf" >"$T/wall.conf"
 
 # --- at start ---

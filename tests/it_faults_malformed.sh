@@ -7,13 +7,13 @@
 # under its reason and every frame once (rx_packets == packets_counted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_faults_malformed
 rm -rf "$T"; mkdir -p "$T"
 REPEAT=5
 python3 tests/fuzz/frames.py pcap "$T/all.pcap" $REPEAT
-sed -e 's|^  database = .*|  database = "";|' -e "s|directory = .*|directory = \"$T/reports\";|" \
-	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf >"$T/ds.conf"
+test_conf "$T" -e 's|^  database = .*|  database = "";|' >"$T/ds.conf"
 "$BUILD/darkscope" --pcap "$T/all.pcap" -c "$T/ds.conf" -o "$T/out" -q
 python3 - "$T/out" $REPEAT <<'PY'
 import glob, json, sys

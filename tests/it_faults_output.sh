@@ -14,13 +14,12 @@
 # temporaries), and appliance.report_failures counts the failures.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_faults_output
 rm -rf "$T"; mkdir -p "$T"
 python3 tests/fuzz/frames.py pcap "$T/m.pcap" 20
-sed -e 's|^  database = .*|  database = "";|' -e 's|clock = "packet"|clock = "wall"|' \
-	-e "s|directory = .*|directory = \"$T/reports\";|" -e "s|archive = .*|archive = \"$T/archive\";|" \
-	config/darkscope.conf >"$T/ds.conf"
+test_conf "$T" -e 's|^  database = .*|  database = "";|' -e 's|clock = "packet"|clock = "wall"|' >"$T/ds.conf"
 fail=0
 PID=
 cleanup() {

@@ -9,14 +9,14 @@
 # counted exactly once; a truncated tail is dropped, never a crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_faults_pcapfmt
 rm -rf "$T"; mkdir -p "$T"
 REPEAT=4
 python3 tests/fuzz/frames.py pcap "$T/base.pcap" $REPEAT
 N=$(python3 -c "import sys; sys.path.insert(0,'tests/fuzz'); import frames; print(len(frames.frames()) * $REPEAT)")
-sed -e 's|^  database = .*|  database = "";|' -e "s|directory = .*|directory = \"$T/reports\";|" \
-	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf >"$T/ds.conf"
+test_conf "$T" -e 's|^  database = .*|  database = "";|' >"$T/ds.conf"
 cp "$T/base.pcap" "$T/usec.pcap"
 cp "$T/base.pcap" "$T/pcap-named.pcapng"
 editcap -F pcapng "$T/base.pcap" "$T/pcapng-named.pcap"

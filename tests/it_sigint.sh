@@ -8,13 +8,13 @@
 # packets_counted, and no period twice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_sigint
 rm -rf "$T"; mkdir -p "$T"
 "$BUILD/darkgen" --scenario paper2014 --out "$T/scen" --scale 0.02 --seed 5 >/dev/null
 python3 tests/pcapsplit.py "$T/scen/trace.pcap" 2 "$T/q"
-sed -e 's|database = .*|database = "";|' -e 's|archive = .*|archive = "";|' \
-	-e "s|directory = .*|directory = \"$T/reports\";|" config/darkscope.conf > "$T/ds.conf"
+test_conf "$T" -e 's|database = .*|database = "";|' -e 's|archive = .*|archive = "";|' > "$T/ds.conf"
 for delay in 0.2 0.5 0.9 1.4; do
 	out="$T/rep-$delay"
 	"$BUILD/darkscope" --pcap-pmd "$T/q0.pcap" "$T/q1.pcap" -c "$T/ds.conf" -o "$out" -q &

@@ -10,13 +10,13 @@
 # bound.  No surge of 5000 before 12 February.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/conf.sh
 BUILD=${BUILD:-build}
 T=${DS_TEST_TMP:-$(mktemp -d)}/it_surge
 rm -rf "$T"; mkdir -p "$T"
 "$BUILD/darkgen" --scenario paper2014 --out "$T/scen" --scale 0.02 --seed 3 >/dev/null
-sed -e 's|watched_ports = .*|watched_ports = [ 10073 ];|' -e 's|database = .*|database = "";|' \
-	-e 's|surge_min_packets = .*|surge_min_packets = 200;|' -e "s|directory = .*|directory = \"$T/reports\";|" \
-	-e "s|archive = .*|archive = \"$T/archive\";|" config/darkscope.conf > "$T/ds.conf"
+test_conf "$T" -e 's|watched_ports = .*|watched_ports = [ 10073 ];|' -e 's|database = .*|database = "";|' \
+	-e 's|surge_min_packets = .*|surge_min_packets = 200;|' > "$T/ds.conf"
 "$BUILD/darkscope" --pcap "$T"/scen/*.pcap -c "$T/ds.conf" -o "$T/rep" -q
 python3 - "$T/rep" <<'PY'
 import glob, json, sys
